@@ -1,0 +1,97 @@
+# luatls — `make help` lists the targets.
+
+PREFIX  ?= /usr/local
+CC      ?= gcc
+BUILD   ?= build
+LUA_PC  := lua5.4
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
+DEPS_CFLAGS := $(shell pkg-config --cflags $(LUA_PC) openssl 2>/dev/null)
+DEPS_LIBS   := -lev $(shell pkg-config --libs openssl 2>/dev/null) -lpthread
+LUA_LIBS    := $(shell pkg-config --libs $(LUA_PC) 2>/dev/null) -lm -ldl
+LUADIR      := $(PREFIX)/share/luatls/lua
+LUA_CMOD    := $(PREFIX)/lib/x86_64-linux-gnu/lua/5.4
+
+CORE_SRC := src/core.c src/loop.c src/tcp.c src/dns.c src/context.c src/tls.c src/x509.c
+CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
+PIC_OBJ  := $(CORE_SRC:src/%.c=$(BUILD)/pic/%.o)
+HEADERS  := $(wildcard src/*.h)
+
+# Debian packages the build, the tests and the demo need
+PACKAGES := gcc make pkg-config libssl-dev openssl liblua5.4-dev lua5.4 libev-dev \
+            lua-busted libedit-dev libc-ares-dev gnutls-bin curl valgrind
+
+BUSTED := lua5.4 /usr/bin/busted
+
+.PHONY: all deps demo test asan install uninstall clean help certs
+
+all: $(BUILD)/luatls $(BUILD)/lib/luatls/core.so
+
+help:
+	@echo "make            build build/luatls and build/lib/luatls/core.so"
+	@echo "make deps       install the missing Debian packages"
+	@echo "make demo       echo server and client against each other"
+	@echo "make test       every spec (busted), real sockets on loopback"
+	@echo "make asan       the specs under AddressSanitizer + UBSan"
+	@echo "make install    install to PREFIX (default /usr/local); make uninstall"
+	@echo "make clean      remove build/ and the generated certificates"
+
+# Fast when everything is there: one dpkg query, no network.
+deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:" $$missing; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	  else \
+	    echo "missing packages; run as root:"; \
+	    echo "  apt-get update && apt-get install -y" $$missing; exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/obj/%.o: src/%.c $(HEADERS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(DEPS_CFLAGS) -DLT_LUADIR='"$(LUADIR)"' -c $< -o $@
+
+$(BUILD)/pic/%.o: src/%.c $(HEADERS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -fPIC $(DEPS_CFLAGS) -c $< -o $@
+
+$(BUILD)/luatls: $(CORE_OBJ) $(BUILD)/obj/main.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS) $(DEPS_LIBS)
+
+# the same core as a C module for stock lua5.4 and busted
+$(BUILD)/lib/luatls/core.so: $(PIC_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(DEPS_LIBS)
+
+certs:
+	@$(MAKE) --no-print-directory -s -C certs
+
+demo: all certs
+	@$(BUILD)/luatls examples/demo.lua
+
+test: all certs
+	@$(BUSTED) $(BUSTED_ARGS)
+
+# Sanitized build: the executable runs busted itself, so Lua and the core are both covered.
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+asan: certs
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build-asan/luatls
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LUATLS_BIN=build-asan/luatls build-asan/luatls /usr/bin/busted $(BUSTED_ARGS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUADIR)/luatls $(DESTDIR)$(LUA_CMOD)/luatls
+	install -m 755 $(BUILD)/luatls $(DESTDIR)$(PREFIX)/bin/luatls
+	install -m 644 lua/*.lua $(DESTDIR)$(LUADIR)/
+	install -m 644 lua/luatls/*.lua $(DESTDIR)$(LUADIR)/luatls/
+	install -m 755 $(BUILD)/lib/luatls/core.so $(DESTDIR)$(LUA_CMOD)/luatls/core.so
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/luatls $(DESTDIR)$(LUA_CMOD)/luatls/core.so
+	rm -rf $(DESTDIR)$(PREFIX)/share/luatls
+
+clean:
+	rm -rf build build-asan
+	@$(MAKE) --no-print-directory -s -C certs clean

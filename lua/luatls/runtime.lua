@@ -1,0 +1,190 @@
+-- The runtime: Node-style globals (console, process, timers) and the
+-- executable's main(): run a script, then the loop until nothing is left.
+local core = require('luatls.core')
+local EventEmitter = require('events')
+local errors = require('luatls.errors')
+local tick = require('luatls.tick')
+local timers = require('timers')
+local util = require('util')
+
+local M = {}
+
+-- console ---------------------------------------------------------------
+
+local console = {}
+local function writer(stream)
+  return function(...) stream:write(util.format(...), '\n'); stream:flush() end
+end
+console.log = writer(io.stdout)
+console.info = console.log
+console.debug = console.log
+console.error = writer(io.stderr)
+console.warn = console.error
+function console.dir(v, opts) io.stdout:write(util.inspect(v, opts), '\n') end
+
+-- process ---------------------------------------------------------------
+
+local process = EventEmitter()
+process.argv = {}
+process.execArgv = {}
+process.pid = core.getpid and core.getpid() or 0
+process.platform = 'linux'
+process.version = 'v' .. core.version
+process.versions = { luatls = core.version, lua = _VERSION:match('%d.*'),
+  openssl = core.openssl_version:match('OpenSSL (%S+)') }
+process.exitCode = nil
+process.nextTick = tick.nextTick
+process.hrtime = function() local ns = core.hrtime(); return { ns // 1000000000, ns % 1000000000 } end
+process.hrtime_bigint = core.hrtime
+process.env = setmetatable({}, {
+  __index = function(_, k) return os.getenv(k) end,
+  __newindex = function(t, k, v) rawset(t, k, v ~= nil and tostring(v) or nil) end,
+})
+process.stdout = { write = function(_, s) io.stdout:write(s); io.stdout:flush(); return true end }
+process.stderr = { write = function(_, s) io.stderr:write(s); return true end }
+
+function process.cwd() return os.getenv('PWD') or '.' end
+function process.uptime() return core.now() / 1000 end
+
+-- resident set size and Lua heap, in bytes
+function process.memoryUsage()
+  local rss = 0
+  local f = io.open('/proc/self/statm', 'r')
+  if f then
+    local pages = f:read('a'):match('^%d+%s+(%d+)')
+    f:close()
+    rss = (tonumber(pages) or 0) * 4096
+  end
+  local heap = math.floor(collectgarbage('count') * 1024)
+  return { rss = rss, heapUsed = heap, heapTotal = heap, external = 0 }
+end
+
+local exiting = false
+local function emit_exit(code)
+  if exiting then return end
+  exiting = true
+  process.exitCode = code
+  process:emit('exit', code)
+end
+
+function process.exit(code)
+  code = code or process.exitCode or 0
+  emit_exit(code)
+  io.stdout:flush()
+  io.stderr:flush()
+  os.exit(process.exitCode or code)
+end
+
+function process.abort() os.exit(134) end
+
+-- uncaught errors go to 'uncaughtException' listeners, else end the run
+core.set_uncaught(function(err)
+  if process:listenerCount('uncaughtException') > 0 then
+    process:emit('uncaughtException', err, 'uncaughtException')
+  else
+    error(err, 0)
+  end
+end)
+
+-- globals ---------------------------------------------------------------
+
+function M.install()
+  _G.console = console
+  _G.process = process
+  for _, k in ipairs({ 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval',
+                       'setImmediate', 'clearImmediate' }) do
+    _G[k] = timers[k]
+  end
+end
+
+M.install()
+M.console, M.process = console, process
+
+-- main ------------------------------------------------------------------
+
+local function report(err)
+  local msg
+  if type(err) == 'table' then
+    msg = 'Uncaught ' .. tostring(err)
+    if err.stack then msg = msg .. '\n' .. tostring(err.stack) end
+  else
+    msg = 'Uncaught Error: ' .. tostring(err)
+  end
+  io.stderr:write(msg, '\n')
+end
+
+-- runs f(...) and then the loop; returns the exit code
+function M.run(f, ...)
+  local ok, err = xpcall(f, errors.traceback, ...)
+  if ok then ok, err = xpcall(tick.run, errors.traceback) end
+  if ok then ok, err = xpcall(core.run, errors.traceback) end
+  if not ok then
+    report(err)
+    emit_exit(1)
+    return 1
+  end
+  emit_exit(process.exitCode or 0)
+  return process.exitCode or 0
+end
+
+local USAGE = [[
+Usage: luatls [options] [script.lua | -] [arguments]
+
+  -e, --eval CODE   run CODE
+  -v, --version     print the version
+  -h, --help        print this help
+
+With no script, luatls reads the script from standard input.
+Documentation: doc/ in the source tree.
+]]
+
+local function version_line()
+  return ('luatls %s (%s, %s)'):format(core.version, _VERSION, core.openssl_version)
+end
+
+function M.main(exe, ...)
+  local args = table.pack(...)
+  local i, code = 1, nil
+  while i <= args.n do
+    local a = args[i]
+    if a == '-v' or a == '--version' then
+      print(version_line())
+      return 0
+    elseif a == '-h' or a == '--help' then
+      io.stdout:write(USAGE)
+      return 0
+    elseif a == '-e' or a == '--eval' then
+      code = args[i + 1]
+      if not code then io.stderr:write('luatls: -e needs an argument\n'); return 9 end
+      i = i + 2
+    elseif a:sub(1, 1) == '-' and a ~= '-' then
+      io.stderr:write('luatls: bad option: ', a, '\n', USAGE)
+      return 9
+    else
+      break
+    end
+  end
+  local script = code == nil and (args[i] or '-') or nil
+  local rest = table.pack(table.unpack(args, script and i + 1 or i, args.n))
+  process.argv = { exe, script }
+  _G.arg = { [-1] = exe, [0] = script or '-e' }
+  for j = 1, rest.n do
+    process.argv[#process.argv + 1] = rest[j]
+    _G.arg[j] = rest[j]
+  end
+  local chunk, err
+  if code then
+    chunk, err = load(code, '=(command line)')
+  elseif script == '-' then
+    chunk, err = load(io.stdin:read('a'), '=stdin')
+  else
+    chunk, err = loadfile(script)
+  end
+  if not chunk then
+    io.stderr:write('luatls: ', tostring(err), '\n')
+    return 1
+  end
+  return M.run(chunk, table.unpack(rest, 1, rest.n))
+end
+
+return M

@@ -1,0 +1,522 @@
+-- net: TCP sockets and servers, as in Node.
+local core = require('luatls.core')
+local errors = require('luatls.errors')
+local stream = require('stream')
+local tick = require('luatls.tick')
+
+local nextTick = tick.nextTick
+local net = {}
+
+local DEFAULT_HWM = 16384
+
+-- ports: an integer 0..65535 or a string of digits
+local function check_port(port, name)
+  local n = port
+  if type(port) == 'string' and port:match('^%s*%d+%s*$') then n = tonumber(port) end
+  if math.type(n) == 'float' and n == math.floor(n) then n = math.tointeger(n) end
+  if math.type(n) ~= 'integer' or n < 0 or n > 65535 then error(errors.bad_port(name, port), 3) end
+  return n
+end
+net._check_port = check_port
+
+function net.isIP(s) return type(s) == 'string' and core.isip(s) or 0 end
+function net.isIPv4(s) return net.isIP(s) == 4 end
+function net.isIPv6(s) return net.isIP(s) == 6 end
+
+---------------------------------------------------------------------------
+-- Socket
+---------------------------------------------------------------------------
+
+local Socket = stream.Stream:extend()
+net.Socket = Socket
+net.Stream = Socket
+
+function Socket:init(options)
+  stream.Stream.init(self)
+  options = options or {}
+  self.allowHalfOpen = options.allowHalfOpen == true
+  self.connecting = false
+  self.destroyed = false
+  self.readable = false
+  self.writable = false
+  self.pending = true
+  self.bytesRead = 0
+  self.bytesWritten = 0
+  self.writableLength = 0
+  self.writableHighWaterMark = options.highWaterMark or DEFAULT_HWM
+  self._flowing = nil       -- nil until a 'data' listener, resume() or pause() decides
+  self._refed = true
+  self._writeCbs = {}
+  if options.handle then
+    self:_attach(options.handle)
+    self:_connected()
+  end
+end
+
+-- C events arrive here: one function per event name, looked up per class
+local handlers = {}
+Socket._handlers = handlers
+
+function Socket:_attach(handle)
+  self._handle = handle
+  local hs = self._handlers
+  handle:start(function(ev, a) return hs[ev](self, a) end)
+  if not self._refed then handle:setref(false) end
+  if self._flowing then handle:read_start() end
+end
+
+function Socket:_connected()
+  self.connecting = false
+  self.pending = false
+  self.readable = true
+  self.writable = true
+  local h = self._handle
+  self.remoteAddress, self.remotePort, self.remoteFamily = h:peername()
+  self.localAddress, self.localPort, self.localFamily = h:sockname()
+end
+
+local function activity(s)
+  local t = s._timer
+  if t then t:again(s._timeoutMs) end
+end
+
+handlers.data = function(s, chunk)
+  s.bytesRead = s.bytesRead + #chunk
+  if s._timer then activity(s) end
+  s:emit('data', chunk)
+end
+
+handlers['end'] = function(s)
+  s.readable = false
+  s._readEnded = true
+  s:emit('end')
+  if s.destroyed then return end
+  if not s.allowHalfOpen then s:_end() end
+  if s._finished and not s.destroyed then s:destroy() end
+end
+
+handlers.shutdown = function(s)
+  s.writable = false
+  s._finished = true
+  s:emit('finish')
+  if s._readEnded and not s.destroyed then s:destroy() end
+end
+
+handlers.drain = function(s)
+  s.writableLength = 0
+  local cbs = s._writeCbs
+  if #cbs > 0 then
+    s._writeCbs = {}
+    for i = 1, #cbs do cbs[i]() end
+  end
+  if s._needDrain and not s.destroyed then
+    s._needDrain = false
+    s:emit('drain')
+  end
+end
+
+handlers.connect = function(s)
+  if s.destroyed then return end
+  s:_connected()
+  s:_onConnect()
+end
+
+handlers.error = function(s, err)
+  if s.connecting and s:_tryNextAddress(err) then return end
+  if err.syscall == 'connect' and s._target then
+    err.address, err.port = s._target.address, s._target.port
+    err.message = ('%s %s:%d'):format(err.message, err.address, err.port)
+  end
+  s:destroy(err)
+end
+
+function Socket:_onConnect()
+  local p = self._pendingWrites
+  self._pendingWrites = nil
+  if p then for i = 1, #p do self:_write(p[i][1], p[i][2]) end end
+  if self._pendingEnd then self._handle:shutdown() end
+  self:emit('connect')
+  self:emit('ready')
+end
+
+-- the first 'data' listener starts the flow, as in Node
+function Socket:_onListener(name)
+  if name == 'data' and self._flowing ~= false then self:resume() end
+end
+
+function Socket:resume()
+  self._flowing = true
+  if self._handle and not self.destroyed then self._handle:read_start() end
+  return self
+end
+
+function Socket:pause()
+  self._flowing = false
+  if self._handle and not self.destroyed then self._handle:read_stop() end
+  return self
+end
+
+function Socket:isPaused() return self._flowing == false end
+
+function Socket:_write(data, cb)
+  local notify = cb ~= nil or self.writableLength + #data >= self.writableHighWaterMark
+  if cb then self._writeCbs[#self._writeCbs + 1] = cb end
+  local pending = self._handle:write(data, notify)
+  self.writableLength = pending
+  if pending >= self.writableHighWaterMark then
+    self._needDrain = true
+    return false
+  end
+  return true
+end
+
+local function write_error(self, err, cb)
+  nextTick(function()
+    if cb then cb(err) end
+    self:destroy(err)
+  end)
+  return false
+end
+
+-- write(data[, encoding][, cb]) -> false when above the high-water mark ('drain' follows)
+function Socket:write(data, encoding, cb)
+  if type(encoding) == 'function' then cb = encoding end
+  if type(data) ~= 'string' then error(errors.invalid_arg_type('chunk', 'of type string', data), 2) end
+  if self.destroyed then
+    return write_error(self, errors.new('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed'), cb)
+  end
+  if self._ended then
+    return write_error(self, errors.new('ERR_STREAM_WRITE_AFTER_END', 'write after end'), cb)
+  end
+  self.bytesWritten = self.bytesWritten + #data
+  if self._timer then activity(self) end
+  if not self._handle or (self.connecting and self._pendingWrites) then
+    local p = self._pendingWrites or {}
+    self._pendingWrites = p
+    p[#p + 1] = { data, cb }
+    self.writableLength = self.writableLength + #data
+    if self.writableLength >= self.writableHighWaterMark then self._needDrain = true; return false end
+    return true
+  end
+  return self:_write(data, cb)
+end
+
+-- _end([data][, encoding][, cb]); socket['end'] is the same function
+function Socket:_end(data, encoding, cb)
+  if type(data) == 'function' then data, cb = nil, data
+  elseif type(encoding) == 'function' then cb = encoding end
+  if data ~= nil and not self._ended then self:write(data) end
+  if cb then self:once('finish', cb) end
+  if self._ended or self.destroyed then return self end
+  self._ended = true
+  if self._handle and not self._pendingWrites then self._handle:shutdown()
+  else self._pendingEnd = true end
+  return self
+end
+Socket['end'] = Socket._end
+
+function Socket:destroy(err)
+  if self.destroyed then return self end
+  self.destroyed = true
+  self.readable, self.writable, self.connecting = false, false, false
+  if self._timer then self._timer:close(); self._timer = nil end
+  if self._handle then self._handle:close() end
+  local cbs = self._writeCbs
+  self._writeCbs = {}
+  nextTick(function()
+    if err then self:emit('error', err) end
+    local e = err or errors.new('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed')
+    for i = 1, #cbs do cbs[i](e) end
+    self:emit('close', err ~= nil)
+    if self._server then self._server:_connectionClosed() end
+  end)
+  return self
+end
+Socket.destroySoon = Socket._end
+
+function Socket:resetAndDestroy() return self:destroy() end
+
+-- setTimeout(ms[, cb]): 'timeout' after ms of inactivity; 0 disables
+function Socket:setTimeout(ms, cb)
+  if type(ms) ~= 'number' or ms < 0 then error(errors.invalid_arg_type('msecs', 'of type number', ms), 2) end
+  if cb then
+    if ms == 0 then self:removeListener('timeout', cb) else self:once('timeout', cb) end
+  end
+  if ms == 0 then
+    if self._timer then self._timer:close(); self._timer = nil end
+    return self
+  end
+  if self.destroyed then return self end
+  local t = self._timer or core.timer()
+  self._timer, self._timeoutMs = t, ms
+  t:unref()
+  t:start(ms, 0, function()
+    t:stop()
+    self:emit('timeout')
+  end)
+  return self
+end
+
+function Socket:setNoDelay(on)
+  if self._handle and not self.destroyed then self._handle:nodelay(on ~= false) end
+  return self
+end
+
+function Socket:setKeepAlive(enable, delay)
+  if self._handle and not self.destroyed then
+    self._handle:keepalive(enable == true, math.floor((delay or 0) / 1000))
+  end
+  return self
+end
+
+function Socket:address()
+  if not self._handle or self.destroyed then return {} end
+  local a, p, f = self._handle:sockname()
+  return { address = a, port = p, family = f }
+end
+
+function Socket:ref()
+  self._refed = true
+  if self._handle and not self.destroyed then self._handle:setref(true) end
+  return self
+end
+
+function Socket:unref()
+  self._refed = false
+  if self._handle and not self.destroyed then self._handle:setref(false) end
+  return self
+end
+
+-- connect(port[, host][, cb]) or connect(options[, cb])
+local function connect_args(...)
+  local a, b, c = ...
+  if type(a) == 'table' then return a, (type(b) == 'function' and b or nil) end
+  local options = { port = a }
+  if type(b) == 'string' then options.host = b
+  elseif type(b) == 'function' then c = b end
+  return options, (type(c) == 'function' and c or nil)
+end
+net._connect_args = connect_args
+
+function Socket:_connectTo(address, port)
+  self._target = { address = address, port = port }
+  local h, err = core.tcp_connect(address, port)
+  if not h then
+    if self:_tryNextAddress(err) then return end
+    err.address, err.port = address, port
+    err.message = ('%s %s:%d'):format(err.message, address, port)
+    nextTick(function() self:destroy(err) end)
+    return
+  end
+  self:_attach(h)
+end
+
+-- a failed attempt moves on to the next address of the lookup, if any
+function Socket:_tryNextAddress(_err)
+  local list = self._addresses
+  if not list or self._addressIndex >= #list then return false end
+  if self._handle then self._handle:close(); self._handle = nil end
+  self._addressIndex = self._addressIndex + 1
+  self:_connectTo(list[self._addressIndex].address, self._target.port)
+  return true
+end
+
+function Socket:connect(...)
+  local options, cb = connect_args(...)
+  local port = check_port(options.port, 'Port')
+  local host = options.host or 'localhost'
+  if type(host) ~= 'string' then error(errors.invalid_arg_type('options.host', 'of type string', host), 2) end
+  if self.destroyed then return self end
+  self.connecting = true
+  self.writable = true
+  if cb then self:once('connect', cb) end
+  if core.isip(host) ~= 0 then
+    self:_connectTo(host, port)
+    return self
+  end
+  core.getaddrinfo(host, options.family or 0, function(err, list)
+    if self.destroyed then return end
+    if err or #list == 0 then
+      err = err or errors.new('ENOTFOUND', 'getaddrinfo ENOTFOUND ' .. host, { hostname = host })
+      self:emit('lookup', err, nil, nil, host)
+      self:destroy(err)
+      return
+    end
+    self:emit('lookup', nil, list[1].address, list[1].family, host)
+    self._addresses, self._addressIndex = list, 1
+    self._target = { port = port }
+    self:_connectTo(list[1].address, port)
+  end)
+  return self
+end
+
+function net.createConnection(...)
+  local options, cb = connect_args(...)
+  local s = Socket(options)
+  return s:connect(options, cb)
+end
+net.connect = net.createConnection
+
+---------------------------------------------------------------------------
+-- Server
+---------------------------------------------------------------------------
+
+local Server = require('events'):extend()
+net.Server = Server
+
+function Server:init(options, listener)
+  require('events').init(self)
+  if type(options) == 'function' then options, listener = {}, options end
+  options = options or {}
+  if type(options) ~= 'table' then error(errors.invalid_arg_type('options', 'of type table', options), 3) end
+  self._options = options
+  self.allowHalfOpen = options.allowHalfOpen == true
+  self.pauseOnConnect = options.pauseOnConnect == true
+  self._connections = 0
+  self.listening = false
+  self._refed = true
+  if listener then self:on('connection', listener) end
+end
+
+function net.createServer(options, listener) return Server(options, listener) end
+
+local LISTEN_REASONS = {
+  EADDRINUSE = 'address already in use', EACCES = 'permission denied',
+  EADDRNOTAVAIL = 'address not available', EAFNOSUPPORT = 'address family not supported',
+}
+
+-- listen([port][, host][, backlog][, cb]) or listen(options[, cb])
+local function listen_args(...)
+  local n = select('#', ...)
+  local args = { ... }
+  local cb
+  if n > 0 and type(args[n]) == 'function' then cb = args[n]; args[n] = nil end
+  local a = args[1]
+  if type(a) == 'table' then return a, cb end
+  local options = { port = a }
+  if type(args[2]) == 'string' then options.host, options.backlog = args[2], args[3]
+  elseif type(args[2]) == 'number' then options.backlog = args[2] end
+  return options, cb
+end
+
+function Server:listen(...)
+  local options, cb = listen_args(...)
+  local port = options.port == nil and 0 or check_port(options.port, 'options.port')
+  local host = options.host
+  if host ~= nil and type(host) ~= 'string' then
+    error(errors.invalid_arg_type('options.host', 'of type string', host), 2)
+  end
+  if self._handle then
+    error(errors.new('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.'), 2)
+  end
+  if cb then self:once('listening', cb) end
+  self._closing = false
+  local function bind(ip)
+    local h, err = core.tcp_listen(ip, port, options.backlog, options.ipv6Only)
+    if not h and host == nil then h, err = core.tcp_listen('0.0.0.0', port, options.backlog) end
+    if not h then
+      err.address, err.port = ip, port
+      err.message = ('listen %s: %s %s:%d'):format(err.code, LISTEN_REASONS[err.code] or err.code,
+        ip == '::' and '::' or ip, port)
+      nextTick(function() self:emit('error', err) end)
+      return
+    end
+    self._handle = h
+    h:start(function(_, ch) self:_onconnection(ch) end)
+    if not self._refed then h:setref(false) end
+    self.listening = true
+    nextTick(function() if self._handle == h then self:emit('listening') end end)
+  end
+  if host == nil then bind('::')
+  elseif core.isip(host) ~= 0 then bind(host)
+  else
+    core.getaddrinfo(host, 0, function(err, list)
+      if err or #list == 0 then
+        nextTick(function() self:emit('error', err) end)
+        return
+      end
+      bind(list[1].address)
+    end)
+  end
+  return self
+end
+
+function Server:_makeSocket(handle)
+  return Socket({ handle = handle, allowHalfOpen = self.allowHalfOpen })
+end
+
+function Server:_onconnection(handle)
+  if self.maxConnections and self._connections >= self.maxConnections then
+    local a, p, f = handle:peername()
+    handle:close()
+    self:emit('drop', { remoteAddress = a, remotePort = p, remoteFamily = f })
+    return
+  end
+  local ok, sock = pcall(self._makeSocket, self, handle)
+  if not ok then
+    handle:close()
+    error(sock, 0)
+  end
+  sock._server = self
+  self._connections = self._connections + 1
+  if self.pauseOnConnect then sock:pause() end
+  self:_onSocket(sock)
+end
+
+function Server:_onSocket(sock) self:emit('connection', sock) end
+
+function Server:_connectionClosed()
+  self._connections = self._connections - 1
+  self:_maybeClose()
+end
+
+function Server:_maybeClose()
+  if self._closing and not self._handle and self._connections == 0 and not self._closeEmitted then
+    self._closeEmitted = true
+    nextTick(function() self:emit('close') end)
+  end
+end
+
+function Server:close(cb)
+  if cb then
+    if not self._handle then
+      nextTick(cb, errors.new('ERR_SERVER_NOT_RUNNING', 'Server is not running.'))
+    else
+      self:once('close', cb)
+    end
+  end
+  if self._handle then
+    self._handle:close()
+    self._handle = nil
+    self.listening = false
+    self._closing = true
+    self._closeEmitted = false
+  end
+  self:_maybeClose()
+  return self
+end
+
+function Server:address()
+  if not self._handle then return nil end
+  local a, p, f = self._handle:sockname()
+  return { address = a, port = p, family = f }
+end
+
+function Server:getConnections(cb)
+  nextTick(cb, nil, self._connections)
+  return self
+end
+
+function Server:ref()
+  self._refed = true
+  if self._handle then self._handle:setref(true) end
+  return self
+end
+
+function Server:unref()
+  self._refed = false
+  if self._handle then self._handle:setref(false) end
+  return self
+end
+
+return net

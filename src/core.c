@@ -1,0 +1,386 @@
+/*
+** core.c
+** The gateway between C callbacks and Lua: protected calls, event dispatch,
+** uncaught errors, nextTick draining, error objects, and luaopen_luatls_core.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/err.h>
+#include "luatls.h"
+
+struct ev_loop *lt_loop;
+
+static lua_State *main_L;
+static int depth;              /* nesting of C -> Lua callbacks */
+static int tick_pending;       /* Lua has queued nextTick callbacks */
+static lt_handle handles = { LUA_NOREF, 0, &handles, &handles, "list" };
+
+#define UNCAUGHT_KEY "luatls.uncaught"
+#define TICK_KEY "luatls.tick"
+#define FATAL_KEY "luatls.fatal"
+#define ERROR_MT "luatls.Error"
+
+lua_State *lt_state(void) { return main_L; }
+
+/*
+** Message handler: strings get a traceback appended; error objects
+** (tables) pass through unchanged but gain a 'stack' field, as in Node.
+*/
+static int msghandler(lua_State *L) {
+  if (lua_istable(L, 1)) {
+    if (lua_getfield(L, 1, "stack") == LUA_TNIL) {
+      luaL_traceback(L, L, NULL, 1);
+      lua_setfield(L, 1, "stack");
+    }
+    lua_settop(L, 1);
+    return 1;
+  }
+  const char *msg = lua_tostring(L, 1);
+  if (msg == NULL) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+      return 1;
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+int lt_pcall(lua_State *L, int nargs, int nres) {
+  int base = lua_gettop(L) - nargs;
+  lua_pushcfunction(L, msghandler);
+  lua_insert(L, base);
+  int status = lua_pcall(L, nargs, nres, base);
+  lua_remove(L, base);
+  return status;
+}
+
+/*
+** An error escaped a callback: hand it to the script's uncaught handler
+** (process 'uncaughtException'); if there is none, or it fails too, stop
+** the loop and let core.run() raise it.
+*/
+static void uncaught(lua_State *L) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, UNCAUGHT_KEY) == LUA_TFUNCTION) {
+    lua_insert(L, -2);
+    if (lt_pcall(L, 1, 0) == LUA_OK) return;
+  } else {
+    lua_pop(L, 1);
+  }
+  lua_setfield(L, LUA_REGISTRYINDEX, FATAL_KEY);
+  ev_break(lt_loop, EVBREAK_ALL);
+}
+
+static void run_ticks(lua_State *L) {
+  while (tick_pending) {
+    tick_pending = 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, TICK_KEY);
+    if (lt_pcall(L, 0, 0) != LUA_OK) uncaught(L);
+  }
+}
+
+/* Calls the function below the nargs arguments; never raises. */
+void lt_call(lua_State *L, int nargs) {
+  depth++;
+  if (lt_pcall(L, nargs, 0) != LUA_OK) uncaught(L);
+  if (--depth == 0) run_ticks(L);
+}
+
+/*
+** Pushes the handle's userdata, its dispatch function and the event name
+** (if any); the caller pushes the arguments and calls lt_emit_end with the
+** returned base. Returns 0, pushing nothing, when the handle cannot emit.
+*/
+int lt_emit_begin(lt_handle *h, const char *event) {
+  lua_State *L = main_L;
+  if (h->selfref == LUA_NOREF || h->selfref == LUA_REFNIL) return 0;
+  luaL_checkstack(L, 8, "luatls emit");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, h->selfref);
+  int base = lua_gettop(L);
+  if (lua_getiuservalue(L, -1, 1) != LUA_TFUNCTION) {
+    lua_pop(L, 2);
+    return 0;
+  }
+  if (event) lua_pushstring(L, event);
+  return base;
+}
+
+/* The userdata stays on the stack during the call, so it cannot be collected. */
+void lt_emit_end(int base) {
+  lua_State *L = main_L;
+  lt_call(L, lua_gettop(L) - base - 1);
+  lua_settop(L, base - 1);
+}
+
+/* ---------- handles ---------- */
+
+void lt_handle_init(lua_State *L, lt_handle *h, const char *kind, int idx) {
+  (void)L; (void)idx;
+  h->selfref = LUA_NOREF;
+  h->unrefed = 0;
+  h->kind = kind;
+  h->next = handles.next;
+  h->prev = &handles;
+  handles.next->prev = h;
+  handles.next = h;
+}
+
+void lt_handle_activate(lua_State *L, lt_handle *h, int idx) {
+  if (h->selfref != LUA_NOREF) return;
+  lua_pushvalue(L, idx);
+  h->selfref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void lt_handle_deactivate(lt_handle *h) {
+  if (h->selfref == LUA_NOREF) return;
+  luaL_unref(main_L, LUA_REGISTRYINDEX, h->selfref);
+  h->selfref = LUA_NOREF;
+}
+
+void lt_handle_unlink(lt_handle *h) {
+  if (h->next == NULL) return;
+  h->prev->next = h->next;
+  h->next->prev = h->prev;
+  h->next = h->prev = NULL;
+}
+
+void lt_io_start(lt_handle *h, ev_io *w) {
+  if (ev_is_active(w)) return;
+  ev_io_start(lt_loop, w);
+  if (h->unrefed) ev_unref(lt_loop);
+}
+
+void lt_io_stop(lt_handle *h, ev_io *w) {
+  if (!ev_is_active(w)) return;
+  if (h->unrefed) ev_ref(lt_loop);
+  ev_io_stop(lt_loop, w);
+}
+
+/* ---------- error objects ---------- */
+
+void lt_push_error(lua_State *L, const char *code, const char *message) {
+  lua_createtable(L, 0, 4);
+  if (code) {
+    lua_pushstring(L, code);
+    lua_setfield(L, -2, "code");
+  }
+  lua_pushstring(L, message);
+  lua_setfield(L, -2, "message");
+  luaL_setmetatable(L, ERROR_MT);
+}
+
+static const struct { int err; const char *name; } errnames[] = {
+  {EPERM, "EPERM"}, {ENOENT, "ENOENT"}, {EINTR, "EINTR"}, {EIO, "EIO"},
+  {EBADF, "EBADF"}, {EAGAIN, "EAGAIN"}, {ENOMEM, "ENOMEM"},
+  {EACCES, "EACCES"}, {EFAULT, "EFAULT"}, {EBUSY, "EBUSY"},
+  {EEXIST, "EEXIST"}, {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"},
+  {EINVAL, "EINVAL"}, {ENFILE, "ENFILE"}, {EMFILE, "EMFILE"},
+  {ENOSPC, "ENOSPC"}, {EPIPE, "EPIPE"}, {ENAMETOOLONG, "ENAMETOOLONG"},
+  {ENOTEMPTY, "ENOTEMPTY"}, {ELOOP, "ELOOP"}, {ENOTSOCK, "ENOTSOCK"},
+  {EADDRINUSE, "EADDRINUSE"}, {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
+  {ENETDOWN, "ENETDOWN"}, {ENETUNREACH, "ENETUNREACH"},
+  {ECONNABORTED, "ECONNABORTED"}, {ECONNRESET, "ECONNRESET"},
+  {ENOBUFS, "ENOBUFS"}, {EISCONN, "EISCONN"}, {ENOTCONN, "ENOTCONN"},
+  {ETIMEDOUT, "ETIMEDOUT"}, {ECONNREFUSED, "ECONNREFUSED"},
+  {EHOSTUNREACH, "EHOSTUNREACH"}, {EALREADY, "EALREADY"},
+  {EINPROGRESS, "EINPROGRESS"}, {EAFNOSUPPORT, "EAFNOSUPPORT"},
+  {EPROTO, "EPROTO"}, {ENOTSUP, "ENOTSUP"}, {ECANCELED, "ECANCELED"},
+  {0, NULL}
+};
+
+const char *lt_errname(int err) {
+  for (int i = 0; errnames[i].name; i++)
+    if (errnames[i].err == err) return errnames[i].name;
+  return "UNKNOWN";
+}
+
+/* Node's system errors: { code, errno (negative), syscall, message } */
+void lt_push_errno(lua_State *L, int err, const char *syscall) {
+  const char *name = lt_errname(err);
+  const char *msg = syscall ? lua_pushfstring(L, "%s %s", syscall, name)
+                            : lua_pushfstring(L, "%s: %s", name, strerror(err));
+  lt_push_error(L, name, msg);
+  lua_remove(L, -2);
+  lua_pushinteger(L, -err);
+  lua_setfield(L, -2, "errno");
+  if (syscall) {
+    lua_pushstring(L, syscall);
+    lua_setfield(L, -2, "syscall");
+  }
+}
+
+int lt_raise_errno(lua_State *L, int err, const char *syscall) {
+  lt_push_errno(L, err, syscall);
+  return lua_error(L);
+}
+
+static const char *lib_code(int lib) {
+  switch (lib) {
+    case ERR_LIB_SYS: return "SYS_";   case ERR_LIB_BN: return "BN_";
+    case ERR_LIB_RSA: return "RSA_";   case ERR_LIB_DH: return "DH_";
+    case ERR_LIB_EVP: return "EVP_";   case ERR_LIB_BUF: return "BUF_";
+    case ERR_LIB_OBJ: return "OBJ_";   case ERR_LIB_PEM: return "PEM_";
+    case ERR_LIB_DSA: return "DSA_";   case ERR_LIB_X509: return "X509_";
+    case ERR_LIB_ASN1: return "ASN1_"; case ERR_LIB_CONF: return "CONF_";
+    case ERR_LIB_CRYPTO: return "CRYPTO_"; case ERR_LIB_EC: return "EC_";
+    case ERR_LIB_SSL: return "SSL_";   case ERR_LIB_BIO: return "BIO_";
+    case ERR_LIB_PKCS7: return "PKCS7_"; case ERR_LIB_X509V3: return "X509V3_";
+    case ERR_LIB_PKCS12: return "PKCS12_"; case ERR_LIB_RAND: return "RAND_";
+    case ERR_LIB_OCSP: return "OCSP_"; case ERR_LIB_UI: return "UI_";
+    default: return "";
+  }
+}
+
+/*
+** OpenSSL error -> Node's error object: code ERR_SSL_<REASON> for the SSL
+** library, ERR_OSSL_<LIB>_<REASON> for the others, plus library and reason.
+*/
+void lt_push_ssl_error(lua_State *L, unsigned long e) {
+  char buf[256], code[160];
+  const char *reason = ERR_reason_error_string(e);
+  const char *lib = ERR_lib_error_string(e);
+  const char *lc = lib_code(ERR_GET_LIB(e));
+  size_t n;
+  ERR_error_string_n(e, buf, sizeof buf);
+  n = (size_t)snprintf(code, sizeof code, "ERR_%s%s", strcmp(lc, "SSL_") ? "OSSL_" : "", lc);
+  for (const char *p = reason ? reason : "unknown"; *p && n + 1 < sizeof code; p++)
+    code[n++] = (*p == ' ') ? '_' : (char)((*p >= 'a' && *p <= 'z') ? *p - 32 : *p);
+  code[n] = '\0';
+  lt_push_error(L, code, buf);
+  if (lib) { lua_pushstring(L, lib); lua_setfield(L, -2, "library"); }
+  if (reason) { lua_pushstring(L, reason); lua_setfield(L, -2, "reason"); }
+}
+
+/* Pushes the first error of the queue (the cause) and clears it; 0 if empty. */
+int lt_push_ssl_queue_error(lua_State *L) {
+  unsigned long e = ERR_peek_error();
+  if (e == 0) return 0;
+  ERR_clear_error();
+  lt_push_ssl_error(L, e);
+  return 1;
+}
+
+static int error_tostring(lua_State *L) {
+  lua_getfield(L, 1, "name");
+  lua_getfield(L, 1, "code");
+  lua_getfield(L, 1, "message");
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, lua_isstring(L, 2) ? lua_tostring(L, 2) : "Error");
+  if (lua_isstring(L, 3)) {
+    luaL_addstring(&b, " [");
+    luaL_addstring(&b, lua_tostring(L, 3));
+    luaL_addstring(&b, "]");
+  }
+  luaL_addstring(&b, ": ");
+  luaL_addstring(&b, lua_isstring(L, 4) ? lua_tostring(L, 4) : "");
+  luaL_pushresult(&b);
+  return 1;
+}
+
+/* ---------- functions of the core table ---------- */
+
+static int core_set_uncaught(lua_State *L) {
+  lua_settop(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, UNCAUGHT_KEY);
+  return 0;
+}
+
+static int core_set_tick(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_settop(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, TICK_KEY);
+  return 0;
+}
+
+static int core_tick_pending(lua_State *L) {
+  (void)L;
+  tick_pending = 1;
+  return 0;
+}
+
+/* Runs the loop until nothing is left; raises an error that no handler took. */
+static int core_run(lua_State *L) {
+  ev_run(lt_loop, 0);
+  if (lua_getfield(L, LUA_REGISTRYINDEX, FATAL_KEY) != LUA_TNIL) {
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, FATAL_KEY);
+    return lua_error(L);
+  }
+  return 0;
+}
+
+static int core_stop(lua_State *L) {
+  (void)L;
+  ev_break(lt_loop, EVBREAK_ALL);
+  return 0;
+}
+
+/* Kinds of the open handles; 'all' includes unref'd and inactive ones. */
+static int core_handles(lua_State *L) {
+  int all = lua_toboolean(L, 1), n = 0;
+  lua_newtable(L);
+  for (lt_handle *h = handles.next; h != &handles; h = h->next) {
+    if (!all && (h->unrefed || h->selfref == LUA_NOREF)) continue;
+    lua_pushstring(L, h->kind);
+    lua_rawseti(L, -2, ++n);
+  }
+  return 1;
+}
+
+static int core_errname(lua_State *L) {
+  lua_pushstring(L, lt_errname((int)luaL_checkinteger(L, 1)));
+  return 1;
+}
+
+static int core_errno_error(lua_State *L) {
+  lt_push_errno(L, (int)luaL_checkinteger(L, 1), luaL_optstring(L, 2, NULL));
+  return 1;
+}
+
+static int core_getpid(lua_State *L) {
+  lua_pushinteger(L, getpid());
+  return 1;
+}
+
+static const luaL_Reg core_funcs[] = {
+  {"getpid", core_getpid},
+  {"set_uncaught", core_set_uncaught},
+  {"set_tick", core_set_tick},
+  {"tick_pending", core_tick_pending},
+  {"run", core_run},
+  {"stop", core_stop},
+  {"handles", core_handles},
+  {"errname", core_errname},
+  {"errno_error", core_errno_error},
+  {NULL, NULL}
+};
+
+int luaopen_luatls_core(lua_State *L) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  main_L = lua_tothread(L, -1);
+  lua_pop(L, 1);
+  if (lt_loop == NULL) lt_loop = ev_default_loop(EVFLAG_AUTO);
+  if (lt_loop == NULL) return luaL_error(L, "luatls: cannot start the event loop");
+  if (luaL_newmetatable(L, ERROR_MT)) {
+    lua_pushcfunction(L, error_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "Error");
+    lua_setfield(L, -2, "__name");
+  }
+  luaL_newlib(L, core_funcs);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "Error");
+  lua_pushliteral(L, LT_VERSION);
+  lua_setfield(L, -2, "version");
+  lt_open_loop(L);
+  lt_open_tcp(L);
+  lt_open_dns(L);
+  lt_open_context(L);
+  lt_open_tls(L);
+  lt_open_x509(L);
+  return 1;
+}

@@ -1,0 +1,62 @@
+/*
+** luatls.h
+** Shared declarations of the luatls C core ("luatls.core").
+*/
+#ifndef LUATLS_H
+#define LUATLS_H
+
+#include <stddef.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include <ev.h>
+
+#define LT_VERSION "0.1.0"
+
+/* ---------- core.c: the one gateway between C callbacks and Lua ---------- */
+
+/* Every object that can emit events starts with this header. */
+typedef struct lt_handle {
+  int selfref;                 /* registry ref to the userdata while active */
+  int unrefed;                 /* does not keep the loop alive (ref/unref) */
+  struct lt_handle *prev, *next;  /* list of open handles */
+  const char *kind;
+} lt_handle;
+
+extern struct ev_loop *lt_loop;
+
+lua_State *lt_state(void);
+int lt_pcall(lua_State *L, int nargs, int nres);
+void lt_call(lua_State *L, int nargs);
+int lt_emit_begin(lt_handle *h, const char *event);
+void lt_emit_end(int base);
+void lt_handle_init(lua_State *L, lt_handle *h, const char *kind, int idx);
+void lt_handle_activate(lua_State *L, lt_handle *h, int idx);
+void lt_handle_deactivate(lt_handle *h);
+void lt_handle_unlink(lt_handle *h);
+
+void lt_push_error(lua_State *L, const char *code, const char *message);
+void lt_push_errno(lua_State *L, int err, const char *syscall);
+void lt_push_ssl_error(lua_State *L, unsigned long e);
+int lt_push_ssl_queue_error(lua_State *L);
+int lt_raise_errno(lua_State *L, int err, const char *syscall);
+const char *lt_errname(int err);
+
+/* watcher helpers that respect ref/unref */
+void lt_io_start(lt_handle *h, ev_io *w);
+void lt_io_stop(lt_handle *h, ev_io *w);
+
+/* ---------- module openers, each adds its functions to the table on top ---------- */
+#include <openssl/ssl.h>
+SSL_CTX *lt_checkcontext(lua_State *L, int idx);
+void lt_push_x509(lua_State *L, X509 *x, int raw_only);
+
+void lt_open_loop(lua_State *L);
+void lt_open_tcp(lua_State *L);
+void lt_open_dns(lua_State *L);
+void lt_open_context(lua_State *L);
+void lt_open_tls(lua_State *L);
+void lt_open_x509(lua_State *L);
+
+int luaopen_luatls_core(lua_State *L);
+
+#endif

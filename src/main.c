@@ -1,0 +1,86 @@
+/*
+** main.c
+** The luatls executable: a Lua state with the core preloaded, the Lua
+** modules on package.path, and the runtime's main() doing the rest.
+*/
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <lualib.h>
+#include "luatls.h"
+
+#ifndef LT_LUADIR
+#define LT_LUADIR "/usr/local/share/luatls/lua"
+#endif
+
+/* LUATLS_PATH, then lua/ beside the build directory, then the installed copy */
+static void set_path(lua_State *L) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  const char *env = getenv("LUATLS_PATH");
+  int parts = 0;
+  lua_getglobal(L, "package");
+  if (env && *env) {
+    lua_pushfstring(L, "%s;", env);
+    parts++;
+  }
+  if (n > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = '\0';
+    lua_pushfstring(L, "%s/../lua/?.lua;%s/../lua/?/init.lua;", exe, exe);
+    parts++;
+  }
+  lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", LT_LUADIR, LT_LUADIR);
+  lua_getfield(L, -2 - parts, "path");
+  lua_concat(L, parts + 2);
+  lua_setfield(L, -2, "path");
+  lua_pop(L, 1);
+}
+
+static void preload_core(lua_State *L) {
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  lua_pushcfunction(L, luaopen_luatls_core);
+  lua_setfield(L, -2, "luatls.core");
+  lua_pop(L, 1);
+}
+
+/* require('luatls.runtime').main(argv...) -> exit code */
+static int pmain(lua_State *L) {
+  int argc = (int)lua_tointeger(L, 1);
+  char **argv = lua_touserdata(L, 2);
+  luaL_openlibs(L);
+  preload_core(L);
+  set_path(L);
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "luatls.runtime");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, "main");
+  for (int i = 0; i < argc; i++) lua_pushstring(L, argv[i]);
+  lua_call(L, argc, 1);
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  lua_State *L = luaL_newstate();
+  if (L == NULL) {
+    fprintf(stderr, "luatls: cannot create the Lua state\n");
+    return 1;
+  }
+  lua_pushcfunction(L, pmain);
+  lua_pushinteger(L, argc);
+  lua_pushlightuserdata(L, argv);
+  int status = lua_pcall(L, 2, 1, 0), code = 1;
+  if (status != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "luatls: %s\n", msg ? msg : "(error object is not a string)");
+  } else {
+    code = (int)lua_tointeger(L, -1);
+  }
+  fflush(stdout);
+  /* the loop has returned: finalizers close what is left, outside any callback */
+  lua_close(L);
+  return code;
+}

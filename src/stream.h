@@ -1,0 +1,54 @@
+/*
+** stream.h
+** One connected socket: the fd, its watchers, the write queue and, once
+** TLS starts, its SSL object. tcp.c owns the plain path, tls.c the TLS one.
+*/
+#ifndef LUATLS_STREAM_H
+#define LUATLS_STREAM_H
+
+#include <openssl/ssl.h>
+#include "luatls.h"
+
+#define STREAM_MT "luatls.Stream"
+#define LT_CHUNK 65536          /* the most one 'data' event carries */
+
+typedef struct {
+  char *data;
+  size_t head, len, cap;        /* pending bytes are data[head..len) */
+} lt_buf;
+
+enum { TLS_NONE, TLS_HANDSHAKE, TLS_OPEN };
+
+typedef struct lt_stream {
+  lt_handle h;
+  int fd;
+  ev_io rio, wio;
+  int busy;                     /* inside one of our callbacks */
+  unsigned reading : 1, connecting : 1, eof : 1, shut_req : 1, shut_done : 1,
+           closed : 1, dirty : 1, notify_drain : 1,
+           read_wants_write : 1, write_wants_read : 1;
+  lt_buf out;
+  lua_Integer bytes_read, bytes_written;
+  SSL *ssl;
+  int tls_state;
+  int hs_want;                  /* EV_READ or EV_WRITE while handshaking */
+  struct lt_stream *next_dirty;
+} lt_stream;
+
+extern char lt_readbuf[LT_CHUNK];
+
+lt_stream *lt_checkstream(lua_State *L, int idx);
+void lt_stream_update(lt_stream *s);
+void lt_stream_emit_error(lt_stream *s);
+void lt_stream_emit_data(lt_stream *s, size_t n);
+void lt_stream_emit(lt_stream *s, const char *event);
+void lt_stream_flushed(lt_stream *s);
+void lt_buf_consume(lt_buf *b, size_t n);
+
+/* tls.c */
+void lt_tls_io(lt_stream *s, int revents);
+void lt_tls_flush(lt_stream *s);
+void lt_tls_shutdown(lt_stream *s);
+void lt_tls_free(lt_stream *s);
+
+#endif

@@ -1,0 +1,329 @@
+/*
+** tls.c
+** One TLS connection over a stream's fd: handshake, reads that hand Lua
+** one chunk per event, queued writes encrypted into full records, and the
+** facts a TLSSocket reports (protocol, cipher, peer certificate, verify result).
+*/
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include "stream.h"
+
+#define MAX_WRITE (1 << 20)    /* bytes handed to one SSL_write call */
+
+/* Decide after the handshake, as Node does, so the error names the cause. */
+static int verify_cb(int ok, X509_STORE_CTX *store) {
+  (void)ok; (void)store;
+  return 1;
+}
+
+/* Pushes the error for a failed SSL_* call: OpenSSL's, the system's, or a reset. */
+static void push_failure(lua_State *L, lt_stream *s, int e, int handshaking) {
+  if (lt_push_ssl_queue_error(L)) return;
+  if (e == SSL_ERROR_SYSCALL && errno != 0 && errno != EAGAIN) {
+    lt_push_errno(L, errno, handshaking ? NULL : "read");
+    return;
+  }
+  (void)s;
+  lt_push_error(L, "ECONNRESET", handshaking
+    ? "Client network socket disconnected before secure TLS connection was established"
+    : "socket hang up");
+}
+
+static void handshake(lt_stream *s) {
+  ERR_clear_error();
+  errno = 0;
+  int r = SSL_do_handshake(s->ssl);
+  if (r == 1) {
+    s->tls_state = TLS_OPEN;
+    lt_stream_emit(s, "secure");
+    return;
+  }
+  int e = SSL_get_error(s->ssl, r);
+  if (e == SSL_ERROR_WANT_READ) { s->hs_want = EV_READ; return; }
+  if (e == SSL_ERROR_WANT_WRITE) { s->hs_want = EV_WRITE; return; }
+  s->hs_want = 0;
+  s->eof = 1;
+  push_failure(lt_state(), s, e, 1);
+  lt_stream_emit_error(s);
+}
+
+static void tls_read(lt_stream *s) {
+  size_t used = 0;
+  int chunks = 0;
+  for (;;) {
+    ERR_clear_error();
+    errno = 0;
+    int n = SSL_read(s->ssl, lt_readbuf + used, (int)(LT_CHUNK - used));
+    if (n > 0) {
+      used += (size_t)n;
+      s->bytes_read += n;
+      if (used < LT_CHUNK) continue;
+      lt_stream_emit_data(s, used);
+      used = 0;
+      if (s->closed || !s->reading || ++chunks >= 4) break;
+      continue;
+    }
+    int e = SSL_get_error(s->ssl, n);
+    if (used) {
+      lt_stream_emit_data(s, used);
+      if (s->closed) return;
+    }
+    s->read_wants_write = (e == SSL_ERROR_WANT_WRITE);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return;
+    s->eof = 1;
+    if (e == SSL_ERROR_ZERO_RETURN) {
+      lt_stream_emit(s, "end");
+    } else {
+      push_failure(lt_state(), s, e, 0);
+      lt_stream_emit_error(s);
+    }
+    return;
+  }
+  /* decrypted bytes may wait inside OpenSSL with nothing on the fd */
+  if (!s->closed && s->reading && SSL_has_pending(s->ssl))
+    ev_feed_event(lt_loop, &s->rio, EV_READ);
+}
+
+void lt_tls_flush(lt_stream *s) {
+  if (s->tls_state != TLS_OPEN) return;
+  while (s->out.len > s->out.head) {
+    size_t n = s->out.len - s->out.head;
+    ERR_clear_error();
+    errno = 0;
+    int r = SSL_write(s->ssl, s->out.data + s->out.head, (int)(n > MAX_WRITE ? MAX_WRITE : n));
+    if (r > 0) {
+      s->bytes_written += r;
+      lt_buf_consume(&s->out, (size_t)r);
+      continue;
+    }
+    int e = SSL_get_error(s->ssl, r);
+    s->write_wants_read = (e == SSL_ERROR_WANT_READ);
+    if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) return;
+    lt_buf_consume(&s->out, s->out.len - s->out.head);
+    if (!lt_push_ssl_queue_error(lt_state()))
+      lt_push_errno(lt_state(), errno ? errno : EPIPE, "write");
+    lt_stream_emit_error(s);
+    return;
+  }
+  lt_stream_flushed(s);
+}
+
+void lt_tls_io(lt_stream *s, int revents) {
+  int just_opened = 0;
+  if (s->tls_state == TLS_HANDSHAKE) {
+    handshake(s);
+    if (s->closed || s->tls_state != TLS_OPEN) return;
+    just_opened = 1;
+  }
+  if (s->reading && !s->eof &&
+      (just_opened || (revents & EV_READ) || (s->read_wants_write && (revents & EV_WRITE))))
+    tls_read(s);
+  if (!s->closed && (just_opened || (revents & EV_WRITE) || s->write_wants_read))
+    lt_tls_flush(s);
+}
+
+void lt_tls_shutdown(lt_stream *s) {
+  ERR_clear_error();
+  if (s->tls_state == TLS_OPEN) SSL_shutdown(s->ssl);
+  ERR_clear_error();
+}
+
+void lt_tls_free(lt_stream *s) {
+  if (s->ssl == NULL) return;
+  SSL_free(s->ssl);
+  s->ssl = NULL;
+}
+
+/* ---------- Lua methods on streams ---------- */
+
+static lt_stream *tlsstream(lua_State *L) {
+  lt_stream *s = lt_checkstream(L, 1);
+  if (s->ssl == NULL) {
+    lt_push_error(L, "ERR_SOCKET_CLOSED", "Socket is closed");
+    lua_error(L);
+  }
+  return s;
+}
+
+/* s:starttls(ctx, is_server, servername, request_cert, reject_unauthorized) */
+static int stream_starttls(lua_State *L) {
+  lt_stream *s = lt_checkstream(L, 1);
+  SSL_CTX *ctx = lt_checkcontext(L, 2);
+  int is_server = lua_toboolean(L, 3);
+  const char *servername = luaL_optstring(L, 4, NULL);
+  int request_cert = lua_toboolean(L, 5), reject = lua_toboolean(L, 6);
+  if (s->closed || s->ssl) return luaL_error(L, "socket is closed or already secure");
+  ERR_clear_error();
+  SSL *ssl = SSL_new(ctx);
+  if (ssl == NULL || !SSL_set_fd(ssl, s->fd)) {
+    SSL_free(ssl);
+    if (!lt_push_ssl_queue_error(L)) lt_push_error(L, "ERR_OSSL_UNKNOWN", "SSL_new failed");
+    return lua_error(L);
+  }
+  int mode = SSL_VERIFY_PEER;
+  if (is_server) {
+    SSL_set_accept_state(ssl);
+    mode = !request_cert ? SSL_VERIFY_NONE
+         : reject ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER;
+  } else {
+    SSL_set_connect_state(ssl);
+    if (servername && *servername) SSL_set_tlsext_host_name(ssl, servername);
+  }
+  SSL_set_verify(ssl, mode, verify_cb);
+  s->ssl = ssl;
+  s->tls_state = TLS_HANDSHAKE;
+  s->hs_want = is_server ? EV_READ : EV_WRITE;
+  lt_stream_update(s);
+  return 0;
+}
+
+#define VERIFY_CODES(V) \
+  V(UNABLE_TO_GET_ISSUER_CERT) V(UNABLE_TO_GET_CRL) \
+  V(UNABLE_TO_DECRYPT_CERT_SIGNATURE) V(UNABLE_TO_DECRYPT_CRL_SIGNATURE) \
+  V(UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY) V(CERT_SIGNATURE_FAILURE) \
+  V(CRL_SIGNATURE_FAILURE) V(CERT_NOT_YET_VALID) V(CERT_HAS_EXPIRED) \
+  V(CRL_NOT_YET_VALID) V(CRL_HAS_EXPIRED) V(ERROR_IN_CERT_NOT_BEFORE_FIELD) \
+  V(ERROR_IN_CERT_NOT_AFTER_FIELD) V(ERROR_IN_CRL_LAST_UPDATE_FIELD) \
+  V(ERROR_IN_CRL_NEXT_UPDATE_FIELD) V(OUT_OF_MEM) V(DEPTH_ZERO_SELF_SIGNED_CERT) \
+  V(SELF_SIGNED_CERT_IN_CHAIN) V(UNABLE_TO_GET_ISSUER_CERT_LOCALLY) \
+  V(UNABLE_TO_VERIFY_LEAF_SIGNATURE) V(CERT_CHAIN_TOO_LONG) V(CERT_REVOKED) \
+  V(INVALID_CA) V(PATH_LENGTH_EXCEEDED) V(INVALID_PURPOSE) V(CERT_UNTRUSTED) \
+  V(CERT_REJECTED) V(HOSTNAME_MISMATCH)
+
+static const char *verify_code_name(long err) {
+#define V(name) if (err == X509_V_ERR_##name) return #name;
+  VERIFY_CODES(V)
+#undef V
+  return "UNSPECIFIED";
+}
+
+/* s:verify_error() -> code, message; nothing when the peer is verified */
+static int stream_verify_error(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  long err = X509_V_ERR_UNSPECIFIED;
+  X509 *peer = SSL_get1_peer_certificate(s->ssl);
+  if (peer) {
+    err = SSL_get_verify_result(s->ssl);
+    X509_free(peer);
+  }
+  if (err == X509_V_OK) return 0;
+  lua_pushstring(L, verify_code_name(err));
+  lua_pushstring(L, X509_verify_cert_error_string(err));
+  return 2;
+}
+
+static int stream_protocol(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  if (s->tls_state != TLS_OPEN) return 0;
+  lua_pushstring(L, SSL_get_version(s->ssl));
+  return 1;
+}
+
+static int stream_cipher(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  const SSL_CIPHER *c = SSL_get_current_cipher(s->ssl);
+  if (c == NULL) return 0;
+  lua_createtable(L, 0, 3);
+  lua_pushstring(L, SSL_CIPHER_get_name(c));
+  lua_setfield(L, -2, "name");
+  lua_pushstring(L, SSL_CIPHER_standard_name(c));
+  lua_setfield(L, -2, "standardName");
+  lua_pushstring(L, SSL_CIPHER_get_version(c));
+  lua_setfield(L, -2, "version");
+  return 1;
+}
+
+static int stream_servername(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  const char *name = SSL_get_servername(s->ssl, TLSEXT_NAMETYPE_host_name);
+  if (name == NULL) return 0;
+  lua_pushstring(L, name);
+  return 1;
+}
+
+static int stream_session_reused(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  lua_pushboolean(L, SSL_session_reused(s->ssl));
+  return 1;
+}
+
+/*
+** The peer's chain, leaf first: the verified chain (which ends in the
+** trusted root) when verification succeeded, else what the peer sent.
+*/
+static STACK_OF(X509) *peer_chain(lt_stream *s, X509 *leaf, int *owned) {
+  STACK_OF(X509) *chain = SSL_get0_verified_chain(s->ssl);
+  *owned = 0;
+  if (chain && sk_X509_num(chain) > 0) return chain;
+  STACK_OF(X509) *sent = SSL_get_peer_cert_chain(s->ssl);
+  chain = sk_X509_new_null();
+  if (chain == NULL) return NULL;
+  *owned = 1;
+  sk_X509_push(chain, leaf);
+  for (int i = 0; sent && i < sk_X509_num(sent); i++) {
+    X509 *x = sk_X509_value(sent, i);
+    if (X509_cmp(x, leaf) != 0) sk_X509_push(chain, x);
+  }
+  return chain;
+}
+
+/* s:peer_certificate(detailed) -> Node's certificate object, issuerCertificate linked */
+static int stream_peer_certificate(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  int detailed = lua_toboolean(L, 2);
+  X509 *leaf = SSL_get1_peer_certificate(s->ssl);
+  if (leaf == NULL) return 0;
+  lt_push_x509(L, leaf, 0);
+  int owned = 0;
+  STACK_OF(X509) *chain = detailed ? peer_chain(s, leaf, &owned) : NULL;
+  int top = lua_gettop(L);
+  for (int i = 1; chain && i < sk_X509_num(chain); i++) {
+    lt_push_x509(L, sk_X509_value(chain, i), 0);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "issuerCertificate");
+  }
+  if (detailed) {
+    /* a self-issued root is its own issuer, as in Node */
+    X509 *last = chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, sk_X509_num(chain) - 1) : leaf;
+    if (X509_check_issued(last, last) == X509_V_OK) {
+      lua_pushvalue(L, -1);
+      lua_setfield(L, -2, "issuerCertificate");
+    }
+  }
+  lua_settop(L, top);
+  if (owned) sk_X509_free(chain);
+  X509_free(leaf);
+  return 1;
+}
+
+static int stream_certificate(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  X509 *x = SSL_get_certificate(s->ssl);
+  if (x == NULL) return 0;
+  lt_push_x509(L, x, 0);
+  return 1;
+}
+
+static int stream_tls_state(lua_State *L) {
+  lt_stream *s = lt_checkstream(L, 1);
+  static const char *names[] = {"none", "handshake", "open"};
+  lua_pushstring(L, names[s->tls_state]);
+  return 1;
+}
+
+static const luaL_Reg tls_methods[] = {
+  {"starttls", stream_starttls}, {"verify_error", stream_verify_error},
+  {"protocol", stream_protocol}, {"cipher", stream_cipher},
+  {"servername", stream_servername}, {"session_reused", stream_session_reused},
+  {"peer_certificate", stream_peer_certificate}, {"certificate", stream_certificate},
+  {"tls_state", stream_tls_state},
+  {NULL, NULL}
+};
+
+void lt_open_tls(lua_State *L) {
+  luaL_getmetatable(L, STREAM_MT);
+  lua_getfield(L, -1, "__index");
+  luaL_setfuncs(L, tls_methods, 0);
+  lua_pop(L, 2);
+}
