@@ -44,6 +44,7 @@ function Socket:init(options)
   self.bytesWritten = 0
   self.writableLength = 0
   self.writableHighWaterMark = options.highWaterMark or DEFAULT_HWM
+  self.readableHighWaterMark = options.readableHighWaterMark or 65536
   self._flowing = nil       -- nil until a 'data' listener, resume() or pause() decides
   self._refed = true
   self._writeCbs = {}
@@ -62,7 +63,7 @@ function Socket:_attach(handle)
   local hs = self._handlers
   handle:start(function(ev, a) return hs[ev](self, a) end)
   if not self._refed then handle:setref(false) end
-  if self._flowing then handle:read_start() end
+  if self._flowing ~= false then handle:read_start() end
 end
 
 function Socket:_connected()
@@ -80,13 +81,27 @@ local function activity(s)
   if t then t:again(s._timeoutMs) end
 end
 
+-- Until a 'data' listener, resume() or pipe() starts the flow, chunks wait
+-- in a buffer (reading stops at the high-water mark), as in Node.
 handlers.data = function(s, chunk)
   s.bytesRead = s.bytesRead + #chunk
   if s._timer then activity(s) end
-  s:emit('data', chunk)
+  if s._flowing then
+    s:emit('data', chunk)
+    return
+  end
+  local buf = s._readBuffer or { size = 0 }
+  s._readBuffer = buf
+  buf[#buf + 1] = chunk
+  buf.size = buf.size + #chunk
+  if buf.size >= s.readableHighWaterMark then s._handle:read_stop() end
 end
 
 handlers['end'] = function(s)
+  if s._readBuffer then
+    s._endPending = true   -- after the buffered data is consumed
+    return
+  end
   s.readable = false
   s._readEnded = true
   s:emit('end')
@@ -144,9 +159,27 @@ function Socket:_onListener(name)
   if name == 'data' and self._flowing ~= false then self:resume() end
 end
 
+-- hands buffered chunks to the listeners, stopping if one of them pauses
+local function flush_buffer(self)
+  local buf = self._readBuffer
+  while buf and #buf > 0 and self._flowing and not self.destroyed do
+    local chunk = table.remove(buf, 1)
+    buf.size = buf.size - #chunk
+    self:emit('data', chunk)
+  end
+  if buf and #buf == 0 and self._readBuffer == buf then
+    self._readBuffer = nil
+    if self._endPending then
+      self._endPending = nil
+      handlers['end'](self)
+    end
+  end
+end
+
 function Socket:resume()
   self._flowing = true
-  if self._handle and not self.destroyed then self._handle:read_start() end
+  if self._readBuffer then nextTick(flush_buffer, self) end
+  if self._handle and not self.destroyed and not self._endPending then self._handle:read_start() end
   return self
 end
 
@@ -418,6 +451,7 @@ function Server:listen(...)
       err.address, err.port = ip, port
       err.message = ('listen %s: %s %s:%d'):format(err.code, LISTEN_REASONS[err.code] or err.code,
         ip == '::' and '::' or ip, port)
+      err.syscall = 'listen'
       nextTick(function() self:emit('error', err) end)
       return
     end

@@ -15,7 +15,7 @@ struct ev_loop *lt_loop;
 static lua_State *main_L;
 static int depth;              /* nesting of C -> Lua callbacks */
 static int tick_pending;       /* Lua has queued nextTick callbacks */
-static lt_handle handles = { LUA_NOREF, 0, &handles, &handles, "list" };
+static lt_handle handles = { LUA_NOREF, 0, &handles, &handles, "list", NULL };
 
 #define UNCAUGHT_KEY "luatls.uncaught"
 #define TICK_KEY "luatls.tick"
@@ -115,8 +115,8 @@ void lt_emit_end(int base) {
 
 /* ---------- handles ---------- */
 
-void lt_handle_init(lua_State *L, lt_handle *h, const char *kind, int idx) {
-  (void)L; (void)idx;
+void lt_handle_init(lt_handle *h, const char *kind, void (*close)(lt_handle *)) {
+  h->close = close;
   h->selfref = LUA_NOREF;
   h->unrefed = 0;
   h->kind = kind;
@@ -329,6 +329,20 @@ static int core_handles(lua_State *L) {
   return 1;
 }
 
+/* Closes every open handle: the last resort of a test that failed midway. */
+static int core_close_all(lua_State *L) {
+  int n = 0;
+  (void)L;
+  while (handles.next != &handles) {
+    lt_handle *h = handles.next;
+    h->close(h);
+    if (handles.next == h) lt_handle_unlink(h);   /* never loop on a bad close */
+    n++;
+  }
+  lua_pushinteger(L, n);
+  return 1;
+}
+
 static int core_errname(lua_State *L) {
   lua_pushstring(L, lt_errname((int)luaL_checkinteger(L, 1)));
   return 1;
@@ -352,6 +366,7 @@ static const luaL_Reg core_funcs[] = {
   {"run", core_run},
   {"stop", core_stop},
   {"handles", core_handles},
+  {"close_all", core_close_all},
   {"errname", core_errname},
   {"errno_error", core_errno_error},
   {NULL, NULL}
@@ -382,5 +397,6 @@ int luaopen_luatls_core(lua_State *L) {
   lt_open_context(L);
   lt_open_tls(L);
   lt_open_x509(L);
+  lt_open_process(L);
   return 1;
 }

@@ -36,12 +36,14 @@ static void timer_cb(EV_P_ ev_timer *w, int revents) {
   if (base) lt_emit_end(base);
 }
 
+static void timer_close_handle(lt_handle *h);
+
 static int timer_new(lua_State *L) {
   lt_timer *t = lua_newuserdatauv(L, sizeof *t, 1);
   t->closed = 0;
   ev_init(&t->w, timer_cb);
   t->w.data = t;
-  lt_handle_init(L, &t->h, "timer", -1);
+  lt_handle_init(&t->h, "timer", timer_close_handle);
   luaL_setmetatable(L, TIMER_MT);
   return 1;
 }
@@ -114,13 +116,17 @@ static int timer_active(lua_State *L) {
   return 1;
 }
 
-static int timer_close(lua_State *L) {
-  lt_timer *t = luaL_checkudata(L, 1, TIMER_MT);
-  if (t->closed) return 0;
+static void timer_close_handle(lt_handle *h) {
+  lt_timer *t = (lt_timer *)h;
+  if (t->closed) return;
   timer_stop_watcher(t);
   lt_handle_deactivate(&t->h);
   lt_handle_unlink(&t->h);
   t->closed = 1;
+}
+
+static int timer_close(lua_State *L) {
+  timer_close_handle(&((lt_timer *)luaL_checkudata(L, 1, TIMER_MT))->h);
   return 0;
 }
 

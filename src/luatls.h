@@ -20,6 +20,7 @@ typedef struct lt_handle {
   int unrefed;                 /* does not keep the loop alive (ref/unref) */
   struct lt_handle *prev, *next;  /* list of open handles */
   const char *kind;
+  void (*close)(struct lt_handle *);
 } lt_handle;
 
 extern struct ev_loop *lt_loop;
@@ -29,7 +30,7 @@ int lt_pcall(lua_State *L, int nargs, int nres);
 void lt_call(lua_State *L, int nargs);
 int lt_emit_begin(lt_handle *h, const char *event);
 void lt_emit_end(int base);
-void lt_handle_init(lua_State *L, lt_handle *h, const char *kind, int idx);
+void lt_handle_init(lt_handle *h, const char *kind, void (*close)(lt_handle *));
 void lt_handle_activate(lua_State *L, lt_handle *h, int idx);
 void lt_handle_deactivate(lt_handle *h);
 void lt_handle_unlink(lt_handle *h);
@@ -56,6 +57,7 @@ void lt_open_dns(lua_State *L);
 void lt_open_context(lua_State *L);
 void lt_open_tls(lua_State *L);
 void lt_open_x509(lua_State *L);
+void lt_open_process(lua_State *L);
 
 int luaopen_luatls_core(lua_State *L);
 

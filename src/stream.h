@@ -24,7 +24,7 @@ typedef struct lt_stream {
   int fd;
   ev_io rio, wio;
   int busy;                     /* inside one of our callbacks */
-  unsigned reading : 1, connecting : 1, eof : 1, shut_req : 1, shut_done : 1,
+  unsigned is_socket : 1, reading : 1, connecting : 1, eof : 1, shut_req : 1, shut_done : 1,
            closed : 1, dirty : 1, notify_drain : 1,
            read_wants_write : 1, write_wants_read : 1;
   lt_buf out;

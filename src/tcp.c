@@ -152,7 +152,7 @@ static void emit_errno(lt_stream *s, int err, const char *syscall) {
 /* ---------- streams: I/O ---------- */
 
 void lt_stream_update(lt_stream *s) {
-  if (s->closed) return;
+  if (s->closed || s->fd < 0) return;
   int hs = s->tls_state == TLS_HANDSHAKE;
   int want_r = !s->connecting &&
                ((hs && s->hs_want == EV_READ) || (!hs && s->reading && !s->eof) ||
@@ -187,14 +187,26 @@ void lt_stream_flushed(lt_stream *s) {
   if (s->shut_req && !s->shut_done && s->tls_state != TLS_HANDSHAKE) {
     s->shut_done = 1;
     if (s->ssl) lt_tls_shutdown(s);
-    shutdown(s->fd, SHUT_WR);
+    if (s->is_socket) {
+      shutdown(s->fd, SHUT_WR);
+    } else {
+      /* a pipe has one direction: closing it is how the reader sees EOF */
+      lt_io_stop(&s->h, &s->rio);
+      lt_io_stop(&s->h, &s->wio);
+      close(s->fd);
+      s->fd = -1;
+      s->eof = 1;
+      s->reading = 0;
+    }
     lt_stream_emit(s, "shutdown");
   }
 }
 
 static void plain_flush(lt_stream *s) {
   while (s->out.len > s->out.head) {
-    ssize_t n = send(s->fd, s->out.data + s->out.head, s->out.len - s->out.head, MSG_NOSIGNAL);
+    const char *p = s->out.data + s->out.head;
+    size_t len = s->out.len - s->out.head;
+    ssize_t n = s->is_socket ? send(s->fd, p, len, MSG_NOSIGNAL) : write(s->fd, p, len);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) return;
       buf_free(&s->out);
@@ -287,6 +299,8 @@ static lt_stream *openstream(lua_State *L) {
   return s;
 }
 
+static void stream_close_handle(lt_handle *h);
+
 static lt_stream *new_stream(lua_State *L, int fd) {
   lt_stream *s = lua_newuserdatauv(L, sizeof *s, 1);
   memset(s, 0, sizeof *s);
@@ -294,7 +308,7 @@ static lt_stream *new_stream(lua_State *L, int fd) {
   ev_io_init(&s->rio, io_cb, fd, EV_READ);
   ev_io_init(&s->wio, io_cb, fd, EV_WRITE);
   s->rio.data = s->wio.data = s;
-  lt_handle_init(L, &s->h, "socket", -1);
+  lt_handle_init(&s->h, "socket", stream_close_handle);
   luaL_setmetatable(L, STREAM_MT);
   return s;
 }
@@ -307,17 +321,21 @@ static void stream_release(lt_stream *s) {
   lt_handle_deactivate(&s->h);
 }
 
-static int stream_close(lua_State *L) {
-  lt_stream *s = lt_checkstream(L, 1);
-  if (s->closed) return 0;
+static void stream_close_handle(lt_handle *h) {
+  lt_stream *s = (lt_stream *)h;
+  if (s->closed) return;
   lt_io_stop(&s->h, &s->rio);
   lt_io_stop(&s->h, &s->wio);
   unmark_dirty(s);
   s->closed = 1;
-  close(s->fd);
+  if (s->fd >= 0) close(s->fd);
   s->fd = -1;
   lt_handle_unlink(&s->h);
   stream_release(s);
+}
+
+static int stream_close(lua_State *L) {
+  stream_close_handle(&lt_checkstream(L, 1)->h);
   return 0;
 }
 
@@ -389,11 +407,13 @@ static int stream_bytes(lua_State *L) {
 
 static int stream_sockname(lua_State *L) {
   lt_stream *s = openstream(L);
+  if (!s->is_socket) return 0;
   return push_addr(L, s->fd, 0);
 }
 
 static int stream_peername(lua_State *L) {
   lt_stream *s = openstream(L);
+  if (!s->is_socket) return 0;
   return push_addr(L, s->fd, 1);
 }
 
@@ -442,6 +462,7 @@ static int tcp_connect(lua_State *L) {
     return 2;
   }
   lt_stream *s = new_stream(L, fd);
+  s->is_socket = 1;
   if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS) {
     int err = errno;
     lua_pushcfunction(L, stream_close);
@@ -473,7 +494,17 @@ static lt_server *checkserver(lua_State *L) {
 }
 
 static int make_stream_protected(lua_State *L) {
-  new_stream(L, (int)lua_tointeger(L, 1));
+  new_stream(L, (int)lua_tointeger(L, 1))->is_socket = 1;
+  return 1;
+}
+
+/* core.pipe_open(fd) -> stream over a non-blocking pipe end (child processes) */
+static int pipe_open(lua_State *L) {
+  int fd = (int)luaL_checkinteger(L, 1);
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0) return lt_raise_errno(L, errno, "fcntl");
+  fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  new_stream(L, fd);
   return 1;
 }
 
@@ -531,6 +562,8 @@ static void retry_cb(EV_P_ ev_timer *w, int revents) {
   if (!srv->closed) lt_io_start(&srv->h, &srv->aio);
 }
 
+static void server_close_handle(lt_handle *h);
+
 /* core.tcp_listen(ip, port, backlog, ipv6only) -> server | nil, err */
 static int tcp_listen(lua_State *L) {
   const char *ip = luaL_checkstring(L, 1);
@@ -557,7 +590,7 @@ static int tcp_listen(lua_State *L) {
   ev_io_init(&srv->aio, accept_cb, fd, EV_READ);
   ev_init(&srv->retry, retry_cb);
   srv->aio.data = srv->retry.data = srv;
-  lt_handle_init(L, &srv->h, "server", -1);
+  lt_handle_init(&srv->h, "server", server_close_handle);
   luaL_setmetatable(L, SERVER_MT);
   return 1;
 fail: {
@@ -580,9 +613,9 @@ static int server_start(lua_State *L) {
   return 0;
 }
 
-static int server_close(lua_State *L) {
-  lt_server *srv = checkserver(L);
-  if (srv->closed) return 0;
+static void server_close_handle(lt_handle *h) {
+  lt_server *srv = (lt_server *)h;
+  if (srv->closed) return;
   srv->closed = 1;
   lt_io_stop(&srv->h, &srv->aio);
   if (ev_is_active(&srv->retry)) {
@@ -592,6 +625,10 @@ static int server_close(lua_State *L) {
   close(srv->fd);
   lt_handle_deactivate(&srv->h);
   lt_handle_unlink(&srv->h);
+}
+
+static int server_close(lua_State *L) {
+  server_close_handle(&checkserver(L)->h);
   return 0;
 }
 
@@ -619,6 +656,7 @@ static const luaL_Reg server_methods[] = {
 
 static const luaL_Reg tcp_funcs[] = {
   {"tcp_connect", tcp_connect}, {"tcp_listen", tcp_listen},
+  {"pipe_open", pipe_open},
   {NULL, NULL}
 };
 

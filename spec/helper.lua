@@ -1,0 +1,111 @@
+-- Spec helper: the runtime's globals, a bounded loop runner that insists on
+-- clean-up, certificates, and child processes that never outlive a test.
+require('luatls.runtime')
+local core = require('luatls.core')
+local tick = require('luatls.tick')
+local util = require('util')
+local fs = require('fs')
+local cp = require('child_process')
+
+local H = {}
+_G.H = H
+
+H.LUATLS = os.getenv('LUATLS_BIN') or 'build/luatls'
+
+function H.cert(name) return fs.readFileSync('certs/' .. name) end
+
+local children = {}
+
+-- Runs body(done), then the loop, until done() has been called and every
+-- handle is closed. Fails on a timeout, an uncaught error, or a leak.
+function H.run(timeout, body)
+  local finished = false
+  local deadline, grace = core.timer(), nil
+  local function done()
+    if finished then return end
+    finished = true
+    deadline:close()
+    grace = core.timer()
+    grace:unref()
+    grace:start(3000, 0, function()
+      grace:close()
+      error('handles still open after done(): ' .. util.inspect(core.handles()), 0)
+    end)
+  end
+  deadline:start(timeout, 0, function()
+    deadline:close()
+    error(('timed out after %d ms; open handles: %s'):format(timeout, util.inspect(core.handles())), 0)
+  end)
+  local ok, err = xpcall(function()
+    body(done)
+    tick.run()
+    core.run()
+  end, debug.traceback)
+  deadline:close()
+  if grace then grace:close() end
+  for pid in pairs(children) do core.kill(pid, 9); children[pid] = nil end
+  if not ok then
+    core.close_all()
+    pcall(tick.run)
+    error(err, 0)
+  end
+  if not finished then
+    core.close_all()
+    error('the loop ended before the test called done()', 0)
+  end
+  collectgarbage()
+  local left = core.handles(true)
+  if #left > 0 then
+    core.close_all()
+    error('handles left open: ' .. util.inspect(left), 0)
+  end
+end
+
+-- Counts calls: local cb = H.expect(2, fn) ... assert.equal(2, cb.calls)
+function H.expect(fn)
+  local t = { calls = 0 }
+  return setmetatable(t, { __call = function(_, ...)
+    t.calls = t.calls + 1
+    if fn then return fn(...) end
+  end })
+end
+
+-- Spawns a program inside the loop; on_close(code, stdout, stderr, signal).
+-- Every child still running when the test ends is killed by its PID.
+function H.spawn(cmd, args, on_close, options)
+  local child = cp.spawn(cmd, args, options)
+  children[child.pid] = true
+  local out, err = {}, {}
+  child.stdout:on('data', function(d) out[#out + 1] = d end)
+  child.stderr:on('data', function(d) err[#err + 1] = d end)
+  child:on('close', function(code, sig)
+    children[child.pid] = nil
+    if on_close then on_close(code, table.concat(out), table.concat(err), sig) end
+  end)
+  child.output = function() return table.concat(out) end
+  return child
+end
+
+-- Runs a command to completion outside the loop: stdout, exit code.
+function H.sh(cmd)
+  local p = io.popen(cmd .. '; echo "__exit=$?"', 'r')
+  local out = p:read('a')
+  p:close()
+  local body, code = out:match('^(.-)__exit=(%d+)%s*$')
+  return body, tonumber(code)
+end
+
+-- a port nobody listens on now
+function H.free_port()
+  local body = H.sh([[python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])']])
+  return tonumber(body)
+end
+
+-- a TLS server with the test certificates; options merged over the defaults
+function H.tls_options(extra)
+  local o = { key = H.cert('server-key.pem'), cert = H.cert('server-cert.pem') }
+  for k, v in pairs(extra or {}) do o[k] = v end
+  return o
+end
+
+return H

@@ -1,0 +1,176 @@
+local fs = require('fs')
+local util = require('util')
+
+local function luatls(args)
+  return H.sh('timeout 20 ' .. H.LUATLS .. ' ' .. args .. ' 2>&1')
+end
+
+local function script(text)
+  local path = os.tmpname()
+  fs.writeFileSync(path, text)
+  return path
+end
+
+describe('timers and ticks', function()
+  it('run in Node order: sync, nextTick, timers by delay, immediates after I/O', function()
+    local order = {}
+    H.run(2000, function(done)
+      setTimeout(function() order[#order + 1] = 'timeout 20' ; done() end, 20)
+      setTimeout(function() order[#order + 1] = 'timeout 1' end, 1)
+      setImmediate(function() order[#order + 1] = 'immediate' end)
+      process.nextTick(function() order[#order + 1] = 'tick' end)
+      order[#order + 1] = 'sync'
+    end)
+    assert.same({ 'sync', 'tick', 'immediate', 'timeout 1', 'timeout 20' }, order)
+  end)
+
+  it('passes arguments, repeats intervals, and clears all three kinds', function()
+    local got, ticks = nil, 0
+    H.run(2000, function(done)
+      setTimeout(function(a, b) got = a .. b end, 1, 'x', 'y')
+      local t = setTimeout(function() error('cleared timeout ran') end, 5)
+      clearTimeout(t)
+      local im = setImmediate(function() error('cleared immediate ran') end)
+      clearImmediate(im)
+      local iv
+      iv = setInterval(function()
+        ticks = ticks + 1
+        if ticks == 3 then clearInterval(iv); done() end
+      end, 2)
+    end)
+    assert.equal('xy', got)
+    assert.equal(3, ticks)
+  end)
+
+  it('an unref timer does not keep the loop alive, refresh restarts one', function()
+    local fired = false
+    H.run(2000, function(done)
+      local t = setTimeout(function() fired = true end, 60000)
+      t:unref()
+      assert.is_false(t:hasRef())
+      local r = setTimeout(function() clearTimeout(t); done() end, 5)
+      r:refresh()
+    end)
+    assert.is_false(fired)
+  end)
+
+  it('rejects a callback that is not a function', function()
+    local ok, err = pcall(setTimeout, 'nope', 1)
+    assert.is_false(ok)
+    assert.equal('ERR_INVALID_ARG_TYPE', err.code)
+  end)
+end)
+
+describe('util.inspect and console', function()
+  it('prints nested tables readably, depth-limited, with cycles marked', function()
+    local t = { 1, 'two', name = 'x', nested = { deeper = { deepest = { 1 } } } }
+    assert.equal("{ 1, 'two', name = 'x', nested = { deeper = { deepest = [Object] } } }", util.inspect(t))
+    local c = { a = 1 }
+    c.self = c
+    assert.equal('<ref *1> { a = 1, self = [Circular *1] }', util.inspect(c))
+  end)
+
+  it('formats like Node', function()
+    assert.equal('a 1 {} x', util.format('%s %d %j', 'a', 1, {}, 'x'))
+    assert.equal('100%', util.format('100%%'))
+    assert.equal("text { k = 'v' }", util.format('text', { k = 'v' }))
+  end)
+end)
+
+describe('fs', function()
+  it('reads files as strings, 8-bit clean', function()
+    local path = os.tmpname()
+    fs.writeFileSync(path, 'a\0b\255')
+    assert.equal('a\0b\255', fs.readFileSync(path))
+    assert.is_true(fs.existsSync(path))
+    fs.unlinkSync(path)
+    assert.is_false(fs.existsSync(path))
+  end)
+
+  it('fails with ENOENT and names the path', function()
+    local ok, err = pcall(fs.readFileSync, '/no/such/file')
+    assert.is_false(ok)
+    assert.equal('ENOENT', err.code)
+    assert.equal('open', err.syscall)
+    assert.equal('/no/such/file', err.path)
+    assert.equal("ENOENT: no such file or directory, open '/no/such/file'", err.message)
+    ok, err = pcall(fs.readFileSync, 42)
+    assert.equal('ERR_INVALID_ARG_TYPE', err.code)
+  end)
+end)
+
+describe('the luatls executable', function()
+  it('prints its version and help', function()
+    local out, code = luatls('-v')
+    assert.equal(0, code)
+    assert.matches('^luatls %d+%.%d+%.%d+ %(Lua 5%.4, OpenSSL 3', out)
+    out, code = luatls('--help')
+    assert.equal(0, code)
+    assert.matches('Usage: luatls', out)
+  end)
+
+  it('runs -e code and a script with arguments, then the loop', function()
+    local out, code = luatls([[-e "setTimeout(function() print('later') end, 5) print('now')"]])
+    assert.equal(0, code)
+    assert.equal('now\nlater\n', out)
+    local path = script([[
+      print(process.argv[3], process.argv[4], arg[1], select('#', ...))
+      console.log({ a = 1 }, 'x', 2)
+    ]])
+    out, code = luatls(path .. ' one two')
+    os.remove(path)
+    assert.equal(0, code)
+    assert.equal('one\ttwo\tone\t2\n{ a = 1 } x 2\n', out)
+  end)
+
+  it('exits with process.exit(code) and process.exitCode, emitting exit', function()
+    local out, code = luatls([[-e "process:on('exit', function(c) print('exit', c) end) setTimeout(function() process.exit(7) end, 1)"]])
+    assert.equal(7, code)
+    assert.equal('exit\t7\n', out)
+    out, code = luatls([[-e "process.exitCode = 3"]])
+    assert.equal(3, code)
+  end)
+
+  it('prints an uncaught error with its traceback and exits 1', function()
+    local path = script([[setTimeout(function() error('boom in a timer') end, 1)]])
+    local out, code = luatls(path)
+    os.remove(path)
+    assert.equal(1, code)
+    assert.matches('Uncaught Error: .*boom in a timer', out)
+    assert.matches('stack traceback', out)
+  end)
+
+  it("gives uncaught errors to process 'uncaughtException' listeners", function()
+    local path = script([[
+      process:on('uncaughtException', function(err) print('caught', err.code) end)
+      setTimeout(function() error(require('luatls.errors').new('EX', 'x')) end, 1)
+      setTimeout(function() print('still running') end, 5)
+    ]])
+    local out, code = luatls(path)
+    os.remove(path)
+    assert.equal(0, code)
+    assert.equal('caught\tEX\nstill running\n', out)
+  end)
+
+  it('reads the script from a pipe and exposes process facts', function()
+    local out, code = H.sh([[echo "print(type(process.pid), process.platform, process.env.HOME ~= nil, process.memoryUsage().rss > 0)" | ]] ..
+      H.LUATLS .. ' 2>&1')
+    assert.equal(0, code)
+    assert.equal('number\tlinux\ttrue\ttrue\n', out)
+  end)
+
+  it('does not wait for unref timers', function()
+    local out, code = luatls([[-e "setTimeout(function() print('never') end, 60000):unref() print('done')"]])
+    assert.equal(0, code)
+    assert.equal('done\n', out)
+  end)
+
+  it('reports a syntax error and a missing script', function()
+    local out, code = luatls([[-e "this is not lua"]])
+    assert.equal(1, code)
+    assert.matches('syntax error', out)
+    out, code = luatls('/no/such/script.lua')
+    assert.equal(1, code)
+    assert.matches('cannot open', out)
+  end)
+end)
