@@ -24,8 +24,8 @@ static void push_failure(lua_State *L, lt_stream *s, int e, int handshaking) {
     lt_push_errno(L, errno, handshaking ? NULL : "read");
     return;
   }
-  (void)s;
-  lt_push_error(L, "ECONNRESET", handshaking
+  /* Node's words: a client learns the handshake was cut short, a server a hang-up */
+  lt_push_error(L, "ECONNRESET", handshaking && !SSL_is_server(s->ssl)
     ? "Client network socket disconnected before secure TLS connection was established"
     : "socket hang up");
 }
@@ -201,7 +201,7 @@ static const char *verify_code_name(long err) {
 /* s:verify_error() -> code, message; nothing when the peer is verified */
 static int stream_verify_error(lua_State *L) {
   lt_stream *s = tlsstream(L);
-  long err = X509_V_ERR_UNSPECIFIED;
+  long err = X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT;   /* no certificate at all, as Node says */
   X509 *peer = SSL_get1_peer_certificate(s->ssl);
   if (peer) {
     err = SSL_get_verify_result(s->ssl);
