@@ -72,8 +72,10 @@ function M.spawn(command, args, options)
     end)
     s:on('data', function() end)   -- drain, so a chatty child never blocks
   end
-  -- a child that exits before reading its input must not fail the parent
+  -- stdin is write-only: once ended, or once the child is gone, it is done
   child.stdin:on('error', function() end)
+  child.stdin:on('finish', function() child.stdin:destroy() end)
+  child:on('exit', function() child.stdin:destroy() end)
   return child
 end
 

@@ -1,0 +1,145 @@
+-- Interoperability with real peers: openssl s_client/s_server and Node.js.
+local tls = require('tls')
+
+local CA = H.cert('ca-cert.pem')
+local VERSIONS = { { 'TLSv1.2', '-tls1_2' }, { 'TLSv1.3', '-tls1_3' } }
+
+-- an echo server that ends once it has seen `last`; ready(server, port)
+local function echo_until(last, options, ready, on_secure)
+  local server = tls.createServer(H.tls_options(options), function(sock)
+    if on_secure then on_secure(sock) end
+    local buf = ''
+    sock:on('data', function(d)
+      buf = buf .. d
+      sock:write(d)
+      if buf:find(last, 1, true) then sock:_end() end
+    end)
+  end)
+  server:listen(0, '127.0.0.1', function() ready(server, server:address().port) end)
+  return server
+end
+
+-- waits for `marker` on the child's stdout, then calls go()
+local function when_printed(child, marker, go)
+  local seen, started = '', false
+  child.stdout:on('data', function(d)
+    seen = seen .. d
+    if not started and seen:find(marker, 1, true) then
+      started = true
+      go()
+    end
+  end)
+end
+
+local NODE_CLIENT = [[
+const tls = require('tls'), fs = require('fs');
+const [port, version] = process.argv.slice(1);
+const s = tls.connect({ port: +port, host: 'localhost', ca: fs.readFileSync('certs/ca-cert.pem'),
+  key: fs.readFileSync('certs/client-key.pem'), cert: fs.readFileSync('certs/client-cert.pem'),
+  minVersion: version, maxVersion: version }, () => s.write('from node\n'));
+let got = '';
+s.on('data', d => { got += d; });
+s.on('end', () => console.log(JSON.stringify({ protocol: s.getProtocol(), authorized: s.authorized, got })));
+]]
+
+local NODE_SERVER = [[
+const tls = require('tls'), fs = require('fs');
+const version = process.argv[1];
+const server = tls.createServer({ key: fs.readFileSync('certs/server-key.pem'),
+  cert: fs.readFileSync('certs/server-cert.pem'), minVersion: version, maxVersion: version,
+  requestCert: true, ca: fs.readFileSync('certs/ca-cert.pem') }, (s) => {
+  s.on('data', d => { s.end('node says ' + d + ' ' + s.getProtocol() + ' ' + s.authorized); server.close(); });
+});
+server.listen(0, '127.0.0.1', () => console.log('PORT ' + server.address().port));
+]]
+
+describe('interop', function()
+  for _, v in ipairs(VERSIONS) do
+    local version, flag = v[1], v[2]
+
+    it('openssl s_client -> luatls server over ' .. version .. ', verified, lines echoed, close_notify sent', function()
+      local code, out, authorized
+      H.run(10000, function(done)
+        echo_until('line two\n', { requestCert = true, ca = CA }, function(server, port)
+          local child = H.spawn('openssl', { 's_client', '-connect', '127.0.0.1:' .. port, flag,
+            '-CAfile', 'certs/ca-cert.pem', '-cert', 'certs/client-cert.pem', '-key', 'certs/client-key.pem',
+            '-servername', 'localhost', '-ign_eof', '-msg' },
+            function(c, o) code, out = c, o; server:close(done) end)
+          child.stdin:_end('line one\nline two\n')
+        end, function(sock) authorized = sock.authorized end)
+      end)
+      assert.equal(0, code)
+      assert.is_true(authorized)
+      assert.matches('Verify return code: 0 %(ok%)', out)
+      assert.matches('Protocol  *: ' .. version:gsub('%.', '%%.'), out)
+      assert.matches('\nline one\nline two\n', out)
+      assert.matches('<<< TLS 1.%d, Alert %[length 0002%], warning close_notify', out)
+    end)
+
+    it('luatls client -> openssl s_server over ' .. version, function()
+      local facts, got = {}, ''
+      H.run(10000, function(done)
+        local port = H.free_port()
+        local server = H.spawn('openssl', { 's_server', '-accept', tostring(port), flag, '-rev', '-naccept', '1',
+          '-cert', 'certs/server-cert.pem', '-key', 'certs/server-key.pem' }, function() done() end)
+        when_printed(server, 'ACCEPT', function()
+          local c
+          c = tls.connect(port, 'localhost', { ca = CA }, function()
+            facts.protocol, facts.authorized = c:getProtocol(), c.authorized
+            c:write('hello openssl\n')
+          end)
+          c:on('data', function(d)
+            got = got .. d
+            if got:find('\n', 1, true) then c:_end() end
+          end)
+        end)
+      end)
+      assert.equal(version, facts.protocol)
+      assert.is_true(facts.authorized)
+      assert.equal('lssnepo olleh\n', got)
+    end)
+
+    it('node tls client -> luatls server over ' .. version, function()
+      local result, server_side
+      H.run(15000, function(done)
+        echo_until('from node\n', { requestCert = true, ca = CA }, function(server, port)
+          H.spawn('node', { '-e', NODE_CLIENT, tostring(port), version }, function(code, out, err)
+            assert.equal(0, code, err)
+            result = out
+            server:close(done)
+          end)
+        end, function(sock) server_side = { sock.authorized, sock:getProtocol() } end)
+      end)
+      assert.same({ true, version }, server_side)
+      assert.equal(('{"protocol":"%s","authorized":true,"got":"from node\\n"}\n'):format(version), result)
+    end)
+
+    it('luatls client -> node tls server over ' .. version, function()
+      local got, facts = '', {}
+      H.run(15000, function(done)
+        local node = H.spawn('node', { '-e', NODE_SERVER, version }, function(code)
+          facts.node_exit = code
+          done()
+        end)
+        local seen = ''
+        node.stdout:on('data', function(d)
+          seen = seen .. d
+          local port = seen:match('PORT (%d+)\n')
+          if not port or facts.started then return end
+          facts.started = true
+          local c
+          c = tls.connect(tonumber(port), 'localhost', { ca = CA, key = H.cert('client-key.pem'),
+            cert = H.cert('client-cert.pem') }, function()
+            facts.protocol, facts.authorized = c:getProtocol(), c.authorized
+            c:write('lua')
+          end)
+          c:on('data', function(d) got = got .. d end)
+        end)
+      end)
+      assert.equal(0, facts.node_exit)
+      assert.equal(version, facts.protocol)
+      assert.is_true(facts.authorized)
+      assert.equal('node says lua ' .. version .. ' true', got)
+    end)
+  end
+end)
