@@ -23,7 +23,7 @@ PACKAGES := gcc make pkg-config libssl-dev openssl liblua5.4-dev lua5.4 libev-de
 
 BUSTED := lua5.4 /usr/bin/busted
 
-.PHONY: all deps demo test asan install uninstall clean help certs
+.PHONY: all deps demo test asan valgrind rss install uninstall clean help certs
 
 all: $(BUILD)/luatls $(BUILD)/lib/luatls/core.so
 
@@ -33,6 +33,8 @@ help:
 	@echo "make demo       echo server and client against each other"
 	@echo "make test       every spec (busted), real sockets on loopback"
 	@echo "make asan       the specs under AddressSanitizer + UBSan"
+	@echo "make valgrind   200 TLS connections under valgrind: no leaks, no errors"
+	@echo "make rss        server RSS with 1,000 idle TLS connections, luatls and Node.js"
 	@echo "make install    install to PREFIX (default /usr/local); make uninstall"
 	@echo "make clean      remove build/ and the generated certificates"
 
@@ -80,6 +82,13 @@ asan: certs
 	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build-asan/luatls
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LUATLS_BIN=build-asan/luatls build-asan/luatls /usr/bin/busted $(BUSTED_ARGS)
+
+valgrind: all certs
+	valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
+	  $(BUILD)/luatls spec/scripts/tls-connections.lua 200
+
+rss: all certs
+	$(BUILD)/luatls bench/idle-rss.lua 1000
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUADIR)/luatls $(DESTDIR)$(LUA_CMOD)/luatls

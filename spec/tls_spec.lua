@@ -359,3 +359,41 @@ describe('tls.checkServerIdentity', function()
     assert.equal('ok', check('::1', { subjectaltname = 'IP Address:0:0:0:0:0:0:0:1' }))
   end)
 end)
+
+describe('tls odds and ends', function()
+  it('shares one secureContext between a server and a client, sends servername as SNI, emits connection', function()
+    local facts = {}
+    H.run(5000, function(done)
+      local ctx = tls.createSecureContext({ key = H.cert('server-key.pem'), cert = H.cert('server-cert.pem'), ca = CA })
+      local server = tls.createServer({ secureContext = ctx }, function(sock)
+        facts.servername = sock.servername
+        sock:_end('ok')
+      end)
+      server:on('connection', function(sock) facts.connection = sock.encrypted end)
+      server:listen(0, '127.0.0.1', function()
+        local c
+        c = tls.connect({ port = server:address().port, host = '127.0.0.1', servername = 'localhost',
+          secureContext = ctx }, function() facts.authorized = c.authorized end)
+        c:on('data', function(d) facts.data = d end)
+        c:on('close', function() server:close(done) end)
+      end)
+    end)
+    assert.same({ servername = 'localhost', connection = true, authorized = true, data = 'ok' }, facts)
+  end)
+
+  it('destroy() closes without close_notify, as Node does', function()
+    local out
+    H.run(10000, function(done)
+      local server = tls.createServer(H.tls_options(), function(sock)
+        sock:on('data', function() sock:destroy() end)
+      end)
+      server:listen(0, '127.0.0.1', function()
+        local child = H.spawn('openssl', { 's_client', '-connect', '127.0.0.1:' .. server:address().port,
+          '-ign_eof', '-msg' }, function(_, o) out = o; server:close(done) end)
+        child.stdin:_end('hi\n')
+      end)
+    end)
+    assert.is_nil(out:find('<<< TLS 1.3, Alert [length 0002], warning close_notify', 1, true))
+    assert.matches('CONNECTED', out)
+  end)
+end)
