@@ -19,7 +19,9 @@ HEADERS  := $(wildcard src/*.h)
 
 # Debian packages the build, the tests and the demo need
 PACKAGES := gcc make pkg-config libssl-dev openssl liblua5.4-dev lua5.4 libev-dev \
-            lua-busted libedit-dev libc-ares-dev gnutls-bin curl valgrind
+            lua-busted libedit-dev gnutls-bin curl valgrind python3
+# peers that may come from elsewhere than Debian: command, then the package to install
+PEERS := node:nodejs
 
 BUSTED := lua5.4 /usr/bin/busted
 
@@ -40,7 +42,8 @@ help:
 
 # Fast when everything is there: one dpkg query, no network.
 deps:
-	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done; \
+	  for cp in $(PEERS); do command -v $${cp%%:*} >/dev/null || echo $${cp#*:}; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:" $$missing; \

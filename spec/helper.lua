@@ -95,10 +95,12 @@ function H.sh(cmd)
   return body, tonumber(code)
 end
 
--- a port nobody listens on now
+-- a port nobody listens on now (the kernel's pick for a socket we close again)
 function H.free_port()
-  local body = H.sh([[python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])']])
-  return tonumber(body)
+  local s = assert(core.tcp_listen('127.0.0.1', 0))
+  local _, port = s:sockname()
+  s:close()
+  return port
 end
 
 -- a TLS server with the test certificates; options merged over the defaults

@@ -143,3 +143,27 @@ describe('interop', function()
     end)
   end
 end)
+
+describe('interop with GnuTLS', function()
+  it('gnutls-cli -> luatls server: verified, echoed', function()
+    local out, code
+    H.run(10000, function(done)
+      local server = tls.createServer(H.tls_options(), function(sock) sock:pipe(sock) end)
+      server:listen(0, '127.0.0.1', function()
+        local child = H.spawn('gnutls-cli', { '--x509cafile', 'certs/ca-cert.pem',
+          '-p', tostring(server:address().port), 'localhost' },
+          function(c, o) code, out = c, o; server:close(done) end)
+        child.stdin:write('from gnutls\n')
+        local got = ''
+        child.stdout:on('data', function(d)
+          got = got .. d
+          if got:find('from gnutls\n', 1, true) then child.stdin:_end() end
+        end)
+      end)
+    end)
+    assert.equal(0, code)
+    assert.matches('Handshake was completed', out)
+    assert.matches('The certificate is trusted', out)
+    assert.matches('from gnutls\n', out)
+  end)
+end)
