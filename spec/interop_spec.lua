@@ -167,3 +167,77 @@ describe('interop with GnuTLS', function()
     assert.matches('from gnutls\n', out)
   end)
 end)
+
+describe('the data path', function()
+  -- Node emits one 'data' per TLS record it decrypts, so it counts our records
+  local NODE_COUNTER = [[
+const tls = require('tls'), fs = require('fs');
+const server = tls.createServer({ key: fs.readFileSync('certs/server-key.pem'),
+  cert: fs.readFileSync('certs/server-cert.pem') }, (s) => {
+  let events = 0, bytes = 0;
+  s.on('data', d => { events++; bytes += d.length; });
+  s.on('end', () => { console.log(JSON.stringify({ events, bytes })); s.end(); server.close(); });
+});
+server.listen(0, '127.0.0.1', () => console.log('PORT ' + server.address().port));
+]]
+
+  it('coalesces the writes of one loop iteration into one record', function()
+    local result
+    H.run(15000, function(done)
+      local node = H.spawn('node', { '-e', NODE_COUNTER }, function(_, out)
+        result = out:match('({.*})')
+        done()
+      end)
+      local started = false
+      node.stdout:on('data', function(d)
+        local port = d:match('PORT (%d+)')
+        if not port or started then return end
+        started = true
+        local c
+        c = tls.connect(tonumber(port), 'localhost', { ca = CA }, function()
+          for i = 1, 100 do c:write(('%09d\n'):format(i)) end
+          c:_end()
+        end)
+        c:on('data', function() end)
+      end)
+    end)
+    assert.equal('{"events":1,"bytes":1000}', result)
+  end)
+
+  -- 200 small writes from Node arrive as 200 records; luatls hands them over in one chunk
+  local NODE_SENDER = [[
+const tls = require('tls'), fs = require('fs');
+const s = tls.connect({ port: +process.argv[1], host: 'localhost', ca: fs.readFileSync('certs/ca-cert.pem') }, () => {
+  for (let i = 0; i < 199; i++) s.write('0123456789');
+  s.write('0123456789', () => console.log('written'));
+});
+s.on('data', () => {});
+s.on('end', () => s.end());
+]]
+
+  it('delivers many records as one chunk: one Lua call per read, not per record', function()
+    local events, bytes = 0, 0
+    H.run(15000, function(done)
+      local server
+      server = tls.createServer(H.tls_options({ pauseOnConnect = true }), function(sock)
+        sock:on('data', function(d)
+          events = events + 1
+          bytes = bytes + #d
+          if bytes == 2000 then sock:_end() end
+        end)
+        sock:pause()
+        server._sock = sock
+      end)
+      server:listen(0, '127.0.0.1', function()
+        local node = H.spawn('node', { '-e', NODE_SENDER, tostring(server:address().port) },
+          function() server:close(done) end)
+        node.stdout:on('data', function()
+          -- every record is in our receive buffer now
+          server._sock:resume()
+        end)
+      end)
+    end)
+    assert.equal(2000, bytes)
+    assert.equal(1, events)
+  end)
+end)
