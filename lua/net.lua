@@ -265,7 +265,12 @@ function Socket:destroy(err)
   end)
   return self
 end
-Socket.destroySoon = Socket._end
+-- end the writing side, and destroy once that is done
+function Socket:destroySoon()
+  if self._finished then return self:destroy() end
+  self:once('finish', function() self:destroy() end)
+  return self:_end()
+end
 
 function Socket:resetAndDestroy() return self:destroy() end
 

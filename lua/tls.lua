@@ -208,8 +208,9 @@ local function client_secure(s)
     verr = errors.new(code, message)
   else
     local host = opts.servername or opts.host or 'localhost'
-    local ok, res = pcall(opts.checkServerIdentity or tls.checkServerIdentity, host, s:getPeerCertificate(true))
-    if not ok then verr = res else verr = res end
+    -- a check that raises refuses the certificate with what it raised
+    local _, res = pcall(opts.checkServerIdentity or tls.checkServerIdentity, host, s:getPeerCertificate(true))
+    verr = res
   end
   if verr then
     s.authorizationError = verr.code or tostring(verr)

@@ -187,14 +187,7 @@ static const luaL_Reg context_funcs[] = {
 };
 
 void lt_open_context(lua_State *L) {
-  luaL_newmetatable(L, CONTEXT_MT);
-  luaL_newlib(L, context_methods);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, context_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushliteral(L, "SecureContext");
-  lua_setfield(L, -2, "__name");
-  lua_pop(L, 1);
+  lt_newclass(L, CONTEXT_MT, context_methods, context_gc);
   luaL_setfuncs(L, context_funcs, 0);
   lua_createtable(L, 0, 4);
   lua_pushinteger(L, TLS1_VERSION); lua_setfield(L, -2, "TLSv1");

@@ -157,6 +157,17 @@ void lt_io_stop(lt_handle *h, ev_io *w) {
   ev_io_stop(lt_loop, w);
 }
 
+/* A metatable with methods as __index and a finalizer. */
+void lt_newclass(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc) {
+  luaL_newmetatable(L, name);
+  lua_newtable(L);
+  luaL_setfuncs(L, methods, 0);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+}
+
 /* ---------- error objects ---------- */
 
 void lt_push_error(lua_State *L, const char *code, const char *message) {

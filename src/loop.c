@@ -172,12 +172,6 @@ static int core_now(lua_State *L) {
   return 1;
 }
 
-static int core_update_time(lua_State *L) {
-  (void)L;
-  ev_now_update(lt_loop);
-  return 0;
-}
-
 /* nanoseconds from a monotonic clock, for process.hrtime */
 static int core_hrtime(lua_State *L) {
   struct timespec ts;
@@ -188,17 +182,12 @@ static int core_hrtime(lua_State *L) {
 
 static const luaL_Reg loop_funcs[] = {
   {"timer", timer_new}, {"immediate", core_immediate}, {"now", core_now},
-  {"update_time", core_update_time}, {"hrtime", core_hrtime},
+  {"hrtime", core_hrtime},
   {NULL, NULL}
 };
 
 void lt_open_loop(lua_State *L) {
-  luaL_newmetatable(L, TIMER_MT);
-  luaL_newlib(L, timer_methods);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, timer_close);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
+  lt_newclass(L, TIMER_MT, timer_methods, timer_close);
   ev_check_init(&immediate_check, immediate_cb);
   ev_idle_init(&immediate_idle, idle_cb);
   luaL_setfuncs(L, loop_funcs, 0);

@@ -34,6 +34,7 @@ void lt_handle_init(lt_handle *h, const char *kind, void (*close)(lt_handle *));
 void lt_handle_activate(lua_State *L, lt_handle *h, int idx);
 void lt_handle_deactivate(lt_handle *h);
 void lt_handle_unlink(lt_handle *h);
+void lt_newclass(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc);
 
 void lt_push_error(lua_State *L, const char *code, const char *message);
 void lt_push_errno(lua_State *L, int err, const char *syscall);

@@ -166,12 +166,6 @@ static const luaL_Reg process_funcs[] = {
 };
 
 void lt_open_process(lua_State *L) {
-  luaL_newmetatable(L, CHILD_MT);
-  lua_newtable(L);
-  luaL_setfuncs(L, child_methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, child_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
+  lt_newclass(L, CHILD_MT, child_methods, child_gc);
   luaL_setfuncs(L, process_funcs, 0);
 }

@@ -28,7 +28,6 @@ typedef struct lt_stream {
            closed : 1, dirty : 1, notify_drain : 1,
            read_wants_write : 1, write_wants_read : 1;
   lt_buf out;
-  lua_Integer bytes_read, bytes_written;
   SSL *ssl;
   int tls_state;
   int hs_want;                  /* EV_READ or EV_WRITE while handshaking */

@@ -166,7 +166,6 @@ void lt_stream_update(lt_stream *s) {
 static void plain_read(lt_stream *s) {
   ssize_t n = read(s->fd, lt_readbuf, sizeof lt_readbuf);
   if (n > 0) {
-    s->bytes_read += n;
     lt_stream_emit_data(s, (size_t)n);
   } else if (n == 0) {
     s->eof = 1;
@@ -213,7 +212,6 @@ static void plain_flush(lt_stream *s) {
       emit_errno(s, errno, "write");
       return;
     }
-    s->bytes_written += n;
     lt_buf_consume(&s->out, (size_t)n);
   }
   lt_stream_flushed(s);
@@ -392,19 +390,6 @@ static int stream_shutdown(lua_State *L) {
   return 0;
 }
 
-static int stream_pending(lua_State *L) {
-  lt_stream *s = lt_checkstream(L, 1);
-  lua_pushinteger(L, (lua_Integer)(s->out.len - s->out.head));
-  return 1;
-}
-
-static int stream_bytes(lua_State *L) {
-  lt_stream *s = lt_checkstream(L, 1);
-  lua_pushinteger(L, s->bytes_read);
-  lua_pushinteger(L, s->bytes_written);
-  return 2;
-}
-
 static int stream_sockname(lua_State *L) {
   lt_stream *s = openstream(L);
   if (!s->is_socket) return 0;
@@ -480,7 +465,6 @@ static const luaL_Reg stream_methods[] = {
   {"start", stream_start}, {"close", stream_close},
   {"read_start", stream_read_start}, {"read_stop", stream_read_stop},
   {"write", stream_write}, {"shutdown", stream_shutdown},
-  {"pending", stream_pending}, {"bytes", stream_bytes},
   {"sockname", stream_sockname}, {"peername", stream_peername},
   {"nodelay", stream_nodelay}, {"keepalive", stream_keepalive},
   {"setref", stream_setref},
@@ -660,20 +644,9 @@ static const luaL_Reg tcp_funcs[] = {
   {NULL, NULL}
 };
 
-static void newclass(lua_State *L, const char *name, const luaL_Reg *methods,
-                     lua_CFunction gc) {
-  luaL_newmetatable(L, name);
-  lua_newtable(L);
-  luaL_setfuncs(L, methods, 0);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
-}
-
 void lt_open_tcp(lua_State *L) {
-  newclass(L, STREAM_MT, stream_methods, stream_close);
-  newclass(L, SERVER_MT, server_methods, server_close);
+  lt_newclass(L, STREAM_MT, stream_methods, stream_close);
+  lt_newclass(L, SERVER_MT, server_methods, server_close);
   /* a peer that went away must give EPIPE, not kill the process */
   signal(SIGPIPE, SIG_IGN);
   if (spare_fd < 0) spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -57,7 +57,6 @@ static void tls_read(lt_stream *s) {
     int n = SSL_read(s->ssl, lt_readbuf + used, (int)(LT_CHUNK - used));
     if (n > 0) {
       used += (size_t)n;
-      s->bytes_read += n;
       if (used < LT_CHUNK) continue;
       lt_stream_emit_data(s, used);
       used = 0;
@@ -93,7 +92,6 @@ void lt_tls_flush(lt_stream *s) {
     errno = 0;
     int r = SSL_write(s->ssl, s->out.data + s->out.head, (int)(n > MAX_WRITE ? MAX_WRITE : n));
     if (r > 0) {
-      s->bytes_written += r;
       lt_buf_consume(&s->out, (size_t)r);
       continue;
     }
@@ -305,19 +303,11 @@ static int stream_certificate(lua_State *L) {
   return 1;
 }
 
-static int stream_tls_state(lua_State *L) {
-  lt_stream *s = lt_checkstream(L, 1);
-  static const char *names[] = {"none", "handshake", "open"};
-  lua_pushstring(L, names[s->tls_state]);
-  return 1;
-}
-
 static const luaL_Reg tls_methods[] = {
   {"starttls", stream_starttls}, {"verify_error", stream_verify_error},
   {"protocol", stream_protocol}, {"cipher", stream_cipher},
   {"servername", stream_servername}, {"session_reused", stream_session_reused},
   {"peer_certificate", stream_peer_certificate}, {"certificate", stream_certificate},
-  {"tls_state", stream_tls_state},
   {NULL, NULL}
 };
 

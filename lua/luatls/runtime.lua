@@ -34,8 +34,11 @@ process.versions = { luatls = core.version, lua = _VERSION:match('%d.*'),
   openssl = core.openssl_version:match('OpenSSL (%S+)') }
 process.exitCode = nil
 process.nextTick = tick.nextTick
-process.hrtime = function() local ns = core.hrtime(); return { ns // 1000000000, ns % 1000000000 } end
-process.hrtime_bigint = core.hrtime
+-- process.hrtime() -> { seconds, nanoseconds }; process.hrtime.bigint() -> nanoseconds
+process.hrtime = setmetatable({ bigint = core.hrtime }, { __call = function()
+  local ns = core.hrtime()
+  return { ns // 1000000000, ns % 1000000000 }
+end })
 process.env = setmetatable({}, {
   __index = function(_, k) return os.getenv(k) end,
   __newindex = function(t, k, v) rawset(t, k, v ~= nil and tostring(v) or nil) end,
