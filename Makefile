@@ -6,20 +6,20 @@ BUILD   ?= build
 LUA_PC  := lua5.4
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
-DEPS_CFLAGS := $(shell pkg-config --cflags $(LUA_PC) openssl 2>/dev/null)
-DEPS_LIBS   := -lev $(shell pkg-config --libs openssl 2>/dev/null) -lpthread
+DEPS_CFLAGS := $(shell pkg-config --cflags $(LUA_PC) openssl libedit 2>/dev/null)
+DEPS_LIBS   := -lev $(shell pkg-config --libs openssl libedit 2>/dev/null) -lpthread
 LUA_LIBS    := $(shell pkg-config --libs $(LUA_PC) 2>/dev/null) -lm -ldl
 LUADIR      := $(PREFIX)/share/luatls/lua
 LUA_CMOD    := $(PREFIX)/lib/x86_64-linux-gnu/lua/5.4
 
-CORE_SRC := src/core.c src/loop.c src/tcp.c src/dns.c src/context.c src/tls.c src/x509.c src/process.c
+CORE_SRC := src/core.c src/loop.c src/tcp.c src/dns.c src/context.c src/tls.c src/x509.c src/process.c src/repl.c
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
 PIC_OBJ  := $(CORE_SRC:src/%.c=$(BUILD)/pic/%.o)
 HEADERS  := $(wildcard src/*.h)
 
 # Debian packages the build, the tests and the demo need
 PACKAGES := gcc make pkg-config libssl-dev openssl liblua5.4-dev lua5.4 libev-dev \
-            lua-busted libedit-dev gnutls-bin curl valgrind python3
+            lua-busted libedit-dev gnutls-bin curl valgrind python3 bsdutils
 # peers that may come from elsewhere than Debian: command, then the package to install
 PEERS := node:nodejs
 

@@ -28,6 +28,11 @@ function Timeout:init(fn, ms, rep, args)
   self._handle:start(ms, rep and ms or 0, self._cb)
 end
 
+Timeout.__tostring = function(t)
+  return ('Timeout { %sms%s%s }'):format(t._ms, t._repeat and ', repeating' or '',
+    t._closed and ', closed' or '')
+end
+
 function Timeout:ref() if not self._closed then self._handle:ref() end return self end
 function Timeout:unref() if not self._closed then self._handle:unref() end return self end
 function Timeout:hasRef() return not self._closed and self._handle:hasRef() end
@@ -61,6 +66,7 @@ M.Immediate = Immediate
 local queue = {}
 
 function Immediate:init(fn, args) self._fn, self._args = fn, args end
+Immediate.__tostring = function() return 'Immediate {}' end
 function Immediate:ref() return self end
 function Immediate:unref() return self end
 function Immediate:hasRef() return true end

@@ -44,7 +44,7 @@ local function inspect_table(t, opts, depth, seen, indent)
     return '[Circular *' .. seen.circular[t] .. ']'
   end
   local mt = getmetatable(t)
-  if mt and mt.__tostring and mt.__name == 'Error' then return tostring(t) end
+  if mt and mt.__tostring then return tostring(t) end
   if depth > opts.depth then return next(t) == nil and '{}' or '[Object]' end
   seen[t] = true
   local parts = {}

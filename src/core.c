@@ -409,5 +409,6 @@ int luaopen_luatls_core(lua_State *L) {
   lt_open_tls(L);
   lt_open_x509(L);
   lt_open_process(L);
+  lt_open_repl(L);
   return 1;
 }

@@ -59,6 +59,7 @@ void lt_open_context(lua_State *L);
 void lt_open_tls(lua_State *L);
 void lt_open_x509(lua_State *L);
 void lt_open_process(lua_State *L);
+void lt_open_repl(lua_State *L);
 
 int luaopen_luatls_core(lua_State *L);
 

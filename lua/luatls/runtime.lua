@@ -134,10 +134,12 @@ local USAGE = [[
 Usage: luatls [options] [script.lua | -] [arguments]
 
   -e, --eval CODE   run CODE
+  -i, --interactive start the REPL (after the script, if one is given)
   -v, --version     print the version
   -h, --help        print this help
 
-With no script, luatls reads the script from standard input.
+With no script, luatls starts the REPL on a terminal, or reads the script
+from standard input when that is not a terminal.
 Documentation: doc/ in the source tree.
 ]]
 
@@ -147,7 +149,7 @@ end
 
 function M.main(exe, ...)
   local args = table.pack(...)
-  local i, code = 1, nil
+  local i, code, interactive = 1, nil, false
   while i <= args.n do
     local a = args[i]
     if a == '-v' or a == '--version' then
@@ -156,6 +158,9 @@ function M.main(exe, ...)
     elseif a == '-h' or a == '--help' then
       io.stdout:write(USAGE)
       return 0
+    elseif a == '-i' or a == '--interactive' then
+      interactive = true
+      i = i + 1
     elseif a == '-e' or a == '--eval' then
       code = args[i + 1]
       if not code then io.stderr:write('luatls: -e needs an argument\n'); return 9 end
@@ -167,16 +172,19 @@ function M.main(exe, ...)
       break
     end
   end
-  local script = code == nil and (args[i] or '-') or nil
+  if code == nil and args[i] == nil and core.isatty(0) then interactive = true end
+  local script = code == nil and (args[i] or (not interactive and '-' or nil)) or nil
   local rest = table.pack(table.unpack(args, script and i + 1 or i, args.n))
   process.argv = { exe, script }
-  _G.arg = { [-1] = exe, [0] = script or '-e' }
+  _G.arg = { [-1] = exe, [0] = script or (code and '-e') or exe }
   for j = 1, rest.n do
     process.argv[#process.argv + 1] = rest[j]
     _G.arg[j] = rest[j]
   end
   local chunk, err
-  if code then
+  if not code and not script then
+    chunk = function() end
+  elseif code then
     chunk, err = load(code, '=(command line)')
   elseif script == '-' then
     chunk, err = load(io.stdin:read('a'), '=stdin')
@@ -186,6 +194,13 @@ function M.main(exe, ...)
   if not chunk then
     io.stderr:write('luatls: ', tostring(err), '\n')
     return 1
+  end
+  if interactive then
+    local inner = chunk
+    chunk = function(...)
+      inner(...)
+      require('luatls.repl').start()
+    end
   end
   return M.run(chunk, table.unpack(rest, 1, rest.n))
 end

@@ -1,0 +1,241 @@
+-- The REPL: read a line, run it, print the values, while the event loop runs.
+-- Lines are read by libedit through the loop (src/repl.c); output made by
+-- callbacks appears above the prompt.
+local core = require('luatls.core')
+local errors = require('luatls.errors')
+local util = require('util')
+local fs = require('fs')
+
+local M = {}
+
+local PROMPT, PROMPT2 = '> ', '.. '
+local HELP = [[
+.break    abandon the input of several lines
+.exit     leave the REPL (also Ctrl-D, or Ctrl-C twice on an empty line)
+.help     this text
+.load F   run the file F here
+.save F   save the lines entered in this session to the file F
+Expressions print their values; `_` holds the last one. Tab completes globals,
+fields after `.` and methods after `:`. tls, net, fs, events are preloaded.
+]]
+
+local buffer = nil        -- lines of an incomplete chunk
+local session = {}        -- every chunk run, for .save
+local history_file
+local last_sigint = false
+
+local function out(...) io.stdout:write(...) end
+local function err_out(...) io.stderr:write(...) end
+
+-- the frames below the line being run are the REPL's own: leave them out
+local function trim(trace)
+  return (tostring(trace):gsub('\n%s*%[C%]: in function \'luatls%.core%.repl_call\'.*$', ''))
+end
+
+local function report(e)
+  if type(e) == 'table' then
+    err_out('Uncaught ', tostring(e), '\n')
+    if e.stack then err_out(trim(e.stack), '\n') end
+  else
+    err_out('Uncaught Error: ', trim(e), '\n')
+  end
+end
+
+-- lua.c's test for a chunk that is not finished yet
+local function incomplete(msg)
+  return type(msg) == 'string' and msg:sub(-5) == '<eof>'
+end
+
+-- 'return <line>' first, so expressions print; then the line as a statement
+local function compile(code)
+  local f = load('return ' .. code, '=stdin')
+  if f then return f end
+  return load(code, '=stdin')
+end
+
+local function show(results)
+  if results.n == 0 then return end
+  local parts = {}
+  for i = 1, results.n do parts[i] = util.inspect(results[i]) end
+  out(table.concat(parts, '\t'), '\n')
+  rawset(_G, '_', results[1])
+end
+
+local function run(code)
+  local f, msg = compile(code)
+  if not f then return false, msg end
+  session[#session + 1] = code
+  local results = table.pack(core.repl_call(f))
+  if results[1] then
+    show(table.pack(table.unpack(results, 2, results.n)))
+  else
+    report(results[2])
+  end
+  return true
+end
+
+local function load_file(path)
+  local ok, text = pcall(fs.readFileSync, path)
+  if not ok then report(text) return end
+  local f, msg = load(text, '@' .. path)
+  if not f then err_out(msg, '\n') return end
+  local r = table.pack(core.repl_call(f))
+  if not r[1] then report(r[2]) end
+end
+
+local commands = {}
+function commands.help() out(HELP) end
+function commands.exit() M.exit(0) end
+commands['break'] = function() buffer = nil end
+function commands.load(arg)
+  if arg == '' then err_out('usage: .load FILE\n') return end
+  load_file(arg)
+end
+function commands.save(arg)
+  if arg == '' then err_out('usage: .save FILE\n') return end
+  local ok, e = pcall(fs.writeFileSync, arg, table.concat(session, '\n') .. '\n')
+  if ok then out('Session saved to: ', arg, '\n') else report(e) end
+end
+
+local function remember(line)
+  if line:match('%S') then
+    core.repl_add_history(line)
+    if history_file then core.repl_write_history(history_file) end
+  end
+end
+
+local function on_line(line)
+  last_sigint = false
+  if line == nil then   -- Ctrl-D
+    out('\n')
+    return M.exit(0)
+  end
+  remember(line)
+  local cmd, arg = line:match('^%s*%.(%a+)%s*(.-)%s*$')
+  if cmd and commands[cmd] and buffer == nil or (cmd == 'break') then
+    commands[cmd](arg)
+  elseif buffer == nil and not line:match('%S') then
+    -- nothing
+  else
+    local code = buffer and (table.concat(buffer, '\n') .. '\n' .. line) or line
+    local ok, msg = run(code)
+    if ok then
+      buffer = nil
+    elseif incomplete(msg) then
+      buffer = buffer or {}
+      buffer[#buffer + 1] = line
+    else
+      buffer = nil
+      err_out(msg, '\n')
+    end
+  end
+  core.repl_prompt(buffer and PROMPT2 or PROMPT)
+end
+
+local function on_sigint()
+  if core.repl_line() == '' and buffer == nil then
+    if last_sigint then
+      out('\n')
+      return M.exit(0)
+    end
+    last_sigint = true
+    out('(To exit, press Ctrl-C again or Ctrl-D or type .exit)')
+  else
+    last_sigint = false
+  end
+  buffer = nil
+  core.repl_prompt(PROMPT)
+  core.repl_clear_line()
+end
+
+-- Completion -------------------------------------------------------------
+
+-- walks a.b.c from the globals without calling anything but __index tables
+local function resolve(path)
+  local v = _G
+  for name in path:gmatch('[^.:]+') do
+    if type(v) ~= 'table' and type(v) ~= 'userdata' then return nil end
+    local ok, x = pcall(function() return v[name] end)
+    if not ok then return nil end
+    v = x
+  end
+  return v
+end
+
+-- the names a value offers: its own keys and those of its __index chain
+local function names_of(v, methods_only)
+  local seen, list = {}, {}
+  local depth = 0
+  while v ~= nil and depth < 10 do
+    if type(v) == 'table' then
+      for k, x in pairs(v) do
+        if type(k) == 'string' and k:match('^[%a_][%w_]*$') and not seen[k]
+          and (not methods_only or type(x) == 'function') then
+          seen[k] = true
+          list[#list + 1] = k
+        end
+      end
+    end
+    local mt = getmetatable(v)
+    v = type(mt) == 'table' and type(rawget(mt, '__index')) == 'table' and rawget(mt, '__index') or nil
+    depth = depth + 1
+  end
+  table.sort(list)
+  return list
+end
+
+local KEYWORDS = { 'and', 'break', 'do', 'else', 'elseif', 'end', 'false', 'for', 'function',
+  'goto', 'if', 'in', 'local', 'nil', 'not', 'or', 'repeat', 'return', 'then', 'true', 'until', 'while' }
+
+function M.complete(word)
+  local base, sep, prefix = word:match('^(.*)([.:])([%w_]*)$')
+  local candidates, from = {}, nil
+  if base then
+    from = names_of(resolve(base), sep == ':')
+  else
+    prefix, base, sep = word, '', ''
+    from = names_of(_G)
+    for _, k in ipairs(KEYWORDS) do from[#from + 1] = k end
+  end
+  for _, name in ipairs(from) do
+    if name:sub(1, #prefix) == prefix then candidates[#candidates + 1] = base .. sep .. name end
+  end
+  return candidates
+end
+
+-- Start and stop ---------------------------------------------------------
+
+function M.exit(code)
+  core.repl_stop()
+  process.exit(code)
+end
+
+function M.start()
+  for _, name in ipairs({ 'tls', 'net', 'fs', 'events', 'util' }) do
+    if rawget(_G, name) == nil then rawset(_G, name, require(name)) end
+  end
+  local home = os.getenv('HOME')
+  history_file = os.getenv('LUATLS_HISTORY') or (home and home .. '/.luatls_history')
+  if history_file then core.repl_read_history(history_file) end
+  -- output from callbacks first clears the prompt line; the loop redraws it
+  local write = getmetatable(io.stdout).__index.write
+  getmetatable(io.stdout).__index.write = function(f, ...)
+    if f == io.stdout or f == io.stderr then core.repl_hide() end
+    return write(f, ...)
+  end
+  local print_ = print
+  _G.print = function(...) core.repl_hide(); return print_(...) end
+  -- errors in callbacks are reported, and the REPL goes on
+  core.set_uncaught(function(e)
+    if process:listenerCount('uncaughtException') > 0 then
+      process:emit('uncaughtException', e, 'uncaughtException')
+    else
+      report(e)
+    end
+  end)
+  out(('luatls %s (%s, %s) — .help for help\n'):format(core.version, _VERSION,
+    core.openssl_version:match('^(OpenSSL %S+)') or core.openssl_version))
+  core.repl_start(PROMPT, on_line, on_sigint, M.complete)
+end
+
+return M
