@@ -54,6 +54,32 @@ function Socket:init(options)
   end
 end
 
+Socket.__name = 'Socket'
+
+-- 127.0.0.1:80 or [::1]:80
+local function hostport(address, port)
+  if address and address:find(':', 1, true) then address = '[' .. address .. ']' end
+  return ('%s:%s'):format(address or '?', port or '?')
+end
+net._hostport = hostport
+
+-- one line for util.inspect and the REPL: Socket { 127.0.0.1:5000 -> 127.0.0.1:80, ... }
+function Socket:_describe()
+  local parts = {}
+  if self.localPort then
+    parts[1] = hostport(self.localAddress, self.localPort) .. ' -> ' ..
+      hostport(self.remoteAddress, self.remotePort)
+  end
+  for _, state in ipairs({ 'connecting', 'destroyed' }) do
+    if self[state] then parts[#parts + 1] = state end
+  end
+  return parts
+end
+
+function Socket.__tostring(s)
+  return ('%s { %s }'):format(getmetatable(s).__name, table.concat(s:_describe(), ', '))
+end
+
 -- C events arrive here: one function per event name, looked up per class
 local handlers = {}
 Socket._handlers = handlers
@@ -417,6 +443,13 @@ function Server:init(options, listener)
 end
 
 function net.createServer(options, listener) return Server(options, listener) end
+
+Server.__name = 'Server'
+function Server.__tostring(s)
+  local a = s:address()
+  return ('%s { %s, %d connections }'):format(getmetatable(s).__name,
+    a and ('listening on ' .. hostport(a.address, a.port)) or 'not listening', s._connections)
+end
 
 local LISTEN_REASONS = {
   EADDRINUSE = 'address already in use', EACCES = 'permission denied',

@@ -170,6 +170,17 @@ end
 local TLSSocket = net.Socket:extend()
 tls.TLSSocket = TLSSocket
 
+TLSSocket.__name = 'TLSSocket'
+
+function TLSSocket:_describe()
+  local parts = net.Socket._describe(self)
+  if self._secured and not self.destroyed then
+    parts[#parts + 1] = self:getProtocol()
+    parts[#parts + 1] = self.authorized and 'authorized' or ('unauthorized: ' .. tostring(self.authorizationError))
+  end
+  return parts
+end
+
 local handlers = setmetatable({}, { __index = net.Socket._handlers })
 TLSSocket._handlers = handlers
 
@@ -319,6 +330,7 @@ end
 
 local Server = net.Server:extend()
 tls.Server = Server
+Server.__name = 'tls.Server'
 
 function Server:init(options, listener)
   if type(options) == 'function' then options, listener = {}, options end

@@ -72,11 +72,15 @@ describe('the REPL', function()
       expect('2'),
       line('s.authorized'),
       expect('true'),
+      line('srv'),
+      expect('tls.Server { listening on 127.0.0.1:'),
       line('.exit'),
     })
     assert.equal(0, left)
     assert.equal(0, code)
     assert.matches('got\thello', out)
+    -- s:on(...) returns s for chaining: nothing is printed for it
+    assert.is_nil(out:find('TLSSocket {', 1, true))
   end)
 
   it('continues an incomplete chunk on a .. prompt, and .break abandons one', function()
@@ -105,9 +109,8 @@ describe('the REPL', function()
       { send = '()\r' }, expect('nil'),
       { send = 'sock:getC\t\t' }, expect('sock:getCipher'),
       { send = '\21' },   -- Ctrl-U: drop the line
-      { send = 'consol\t' }, expect('console'),
-      { send = '.lo\t' }, expect('log'),
-      { send = '("completed " .. 6 * 7)\r' }, expect('completed 42'),
+      -- two completions in one line: consol<Tab> -> console, .lo<Tab> -> .log
+      { send = 'consol\t.lo\t("completed " .. 6 * 7)\r' }, expect('completed 42'),
       line('.exit'),
     })
     assert.equal(0, left)

@@ -53,6 +53,25 @@ local function compile(code)
   return load(code, '=stdin')
 end
 
+-- walks a.b.c from the globals without calling anything but __index tables
+local function resolve(path)
+  local v = _G
+  for name in path:gmatch('[^.:]+') do
+    if type(v) ~= 'table' and type(v) ~= 'userdata' then return nil end
+    local ok, x = pcall(function() return v[name] end)
+    if not ok then return nil end
+    v = x
+  end
+  return v
+end
+
+-- a method call that returns its receiver (chaining, as s:on(...) does) prints nothing
+local function returns_receiver(code, results)
+  if results.n ~= 1 or type(results[1]) ~= 'table' then return false end
+  local path = code:match('^%s*([%a_][%w_%.]*):[%a_][%w_]*%s*%b()%s*;?%s*$')
+  return path ~= nil and rawequal(resolve(path), results[1])
+end
+
 local function show(results)
   if results.n == 0 then return end
   local parts = {}
@@ -67,7 +86,8 @@ local function run(code)
   session[#session + 1] = code
   local results = table.pack(core.repl_call(f))
   if results[1] then
-    show(table.pack(table.unpack(results, 2, results.n)))
+    local values = table.pack(table.unpack(results, 2, results.n))
+    if not returns_receiver(code, values) then show(values) end
   else
     report(results[2])
   end
@@ -149,18 +169,6 @@ local function on_sigint()
 end
 
 -- Completion -------------------------------------------------------------
-
--- walks a.b.c from the globals without calling anything but __index tables
-local function resolve(path)
-  local v = _G
-  for name in path:gmatch('[^.:]+') do
-    if type(v) ~= 'table' and type(v) ~= 'userdata' then return nil end
-    local ok, x = pcall(function() return v[name] end)
-    if not ok then return nil end
-    v = x
-  end
-  return v
-end
 
 -- the names a value offers: its own keys and those of its __index chain
 local function names_of(v, methods_only)
