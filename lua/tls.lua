@@ -2,7 +2,8 @@
 local core = require('luatls.core')
 local errors = require('luatls.errors')
 local net = require('net')
-local Object = require('luatls.class')
+local secure_context = require('luatls.secure_context')
+local identity = require('luatls.identity')
 
 local tls = {}
 
@@ -11,157 +12,38 @@ tls.DEFAULT_MAX_VERSION = 'TLSv1.3'
 tls.CLIENT_RENEG_LIMIT = 3
 tls.CLIENT_RENEG_WINDOW = 600
 
-local SSL_OP_CIPHER_SERVER_PREFERENCE = 0x00400000
+-- Node's defaults; change them before contexts are made
+tls.DEFAULT_CIPHERS = secure_context.CORE_CIPHERS
+tls.DEFAULT_ECDH_CURVE = 'auto'
 
 ---------------------------------------------------------------------------
 -- SecureContext
 ---------------------------------------------------------------------------
 
-local SecureContext = Object:extend()
-tls.SecureContext = SecureContext
-
-function SecureContext:init(ctx) self.context = ctx end
-
--- calls ctx:method(...), turning an OpenSSL error into one that names the option
-local function apply(name, ctx, method, ...)
-  local ok, err = pcall(ctx[method], ctx, ...)
-  if not ok then error(errors.for_option(err, name), 4) end
-end
-
-local function list_of(name, v, allow_tables)
-  if v == nil then return {} end
-  if type(v) == 'string' or (allow_tables and type(v) == 'table' and v.pem) then return { v } end
-  if type(v) ~= 'table' then
-    error(errors.invalid_arg_type('options.' .. name, 'of type string or a list of strings', v), 4)
-  end
-  for i, item in ipairs(v) do
-    if type(item) ~= 'string' and not (allow_tables and type(item) == 'table' and type(item.pem) == 'string') then
-      error(errors.invalid_arg_type(('options.%s[%d]'):format(name, i), 'of type string', item), 4)
-    end
-  end
-  return v
-end
-
-local function version_of(name, v)
-  local n = core.versions[v]
-  if not n then
-    error(errors.new('ERR_TLS_INVALID_PROTOCOL_VERSION',
-      ("%s is not a valid TLS protocol version"):format(tostring(v)), { option = name }, 'TypeError'), 4)
-  end
-  return n
-end
-
--- one cipher string for both versions: TLS_* names are TLS 1.3 suites
-local function split_ciphers(s)
-  local v13, v12 = {}, {}
-  for c in s:gmatch('[^:]+') do
-    if c:match('^TLS_') then v13[#v13 + 1] = c else v12[#v12 + 1] = c end
-  end
-  return table.concat(v12, ':'), table.concat(v13, ':')
-end
+tls.SecureContext = secure_context.SecureContext
 
 function tls.createSecureContext(options)
-  options = options or {}
-  if type(options) ~= 'table' then error(errors.invalid_arg_type('options', 'of type table', options), 2) end
-  local ctx = core.context_new()
-  local minv = version_of('minVersion', options.minVersion or tls.DEFAULT_MIN_VERSION)
-  local maxv = version_of('maxVersion', options.maxVersion or tls.DEFAULT_MAX_VERSION)
-  if options.ciphers ~= nil then
-    errors.check('options.ciphers', options.ciphers, 'string')
-    local v12, v13 = split_ciphers(options.ciphers)
-    apply('ciphers', ctx, 'set_ciphersuites', v13)
-    if v12 ~= '' then apply('ciphers', ctx, 'set_ciphers', v12) end
-    -- as Node: no suites of one version means that version is off
-    if v13 == '' and maxv > core.versions['TLSv1.2'] then maxv = core.versions['TLSv1.2'] end
-    if v12 == '' and minv < core.versions['TLSv1.3'] then minv = core.versions['TLSv1.3'] end
-  end
-  apply('minVersion', ctx, 'set_versions', minv, maxv)
-  local cas = list_of('ca', options.ca)
-  if options.ca == nil then pcall(ctx.use_default_ca, ctx) end
-  for _, pem in ipairs(cas) do apply('ca', ctx, 'add_ca', pem) end
-  local certs = list_of('cert', options.cert)
-  for _, pem in ipairs(certs) do apply('cert', ctx, 'set_cert', pem) end
-  if options.passphrase ~= nil then errors.check('options.passphrase', options.passphrase, 'string') end
-  local keys = list_of('key', options.key, true)
-  for _, k in ipairs(keys) do
-    if type(k) == 'table' then apply('key', ctx, 'set_key', k.pem, k.passphrase or options.passphrase)
-    else apply('key', ctx, 'set_key', k, options.passphrase) end
-  end
-  if #keys > 0 and #certs > 0 then apply('key', ctx, 'check_key') end
-  if options.honorCipherOrder then ctx:set_options(SSL_OP_CIPHER_SERVER_PREFERENCE) end
-  if options.secureOptions ~= nil then
-    errors.check('options.secureOptions', options.secureOptions, 'number')
-    ctx:set_options(math.tointeger(options.secureOptions) or 0)
-  end
-  return SecureContext(ctx)
+  return secure_context.create(options, tls)
 end
 
----------------------------------------------------------------------------
--- checkServerIdentity
----------------------------------------------------------------------------
-
-local function split_host(host)
-  local parts = {}
-  host = host:gsub('%.$', ''):lower()
-  for p in (host .. '.'):gmatch('([^.]*)%.') do parts[#parts + 1] = p end
-  return parts
+-- the names of the ciphers OpenSSL offers, lower case, as Node lists them
+function tls.getCiphers()
+  local out = {}
+  for i, name in ipairs(core.get_ciphers()) do out[i] = name:lower() end
+  table.sort(out)
+  return out
 end
 
--- RFC 6125 matching, wildcards only in the left-most label, never *.tld
-local function host_matches(host_parts, pattern)
-  if type(pattern) ~= 'string' or pattern == '' then return false end
-  local pp = split_host(pattern)
-  if #pp ~= #host_parts then return false end
-  for _, p in ipairs(pp) do
-    if p == '' or p:find('[^\33-\126]') then return false end
-  end
-  for i = #host_parts, 2, -1 do
-    if host_parts[i] ~= pp[i] then return false end
-  end
-  local sub, psub = host_parts[1], pp[1]
-  local star = psub:find('*', 1, true)
-  if not star or psub:find('xn--', 1, true) then return sub == psub end
-  if psub:find('*', star + 1, true) or #pp <= 2 then return false end
-  local prefix, suffix = psub:sub(1, star - 1), psub:sub(star + 1)
-  if #prefix + #suffix > #sub then return false end
-  return sub:sub(1, #prefix) == prefix and (suffix == '' or sub:sub(-#suffix) == suffix)
-end
+tls.checkServerIdentity = identity.checkServerIdentity
 
-function tls.checkServerIdentity(hostname, cert)
-  hostname = tostring(hostname)
-  local altnames = cert.subjectaltname
-  local dns, ips = {}, {}
-  if altnames then
-    for name in (altnames .. ', '):gmatch('(.-), ') do
-      if name:sub(1, 4) == 'DNS:' then dns[#dns + 1] = name:sub(5)
-      elseif name:sub(1, 11) == 'IP Address:' then ips[#ips + 1] = core.canonical_ip(name:sub(12)) or name:sub(12) end
-    end
+-- tls.rootCertificates: the default trusted roots as PEM strings, read when first asked for
+setmetatable(tls, { __index = function(t, k)
+  if k == 'rootCertificates' then
+    local list = core.root_certificates()
+    rawset(t, k, list)
+    return list
   end
-  local valid, reason = false, 'Unknown reason'
-  hostname = hostname:gsub('%.$', '')
-  if core.isip(hostname) ~= 0 then
-    local want = core.canonical_ip(hostname)
-    for _, ip in ipairs(ips) do if ip == want then valid = true end end
-    if not valid then reason = ("IP: %s is not in the cert's list: %s"):format(hostname, table.concat(ips, ', ')) end
-  elseif #dns > 0 or (cert.subject and cert.subject.CN) then
-    local parts = split_host(hostname)
-    if #dns > 0 then
-      for _, d in ipairs(dns) do if host_matches(parts, d) then valid = true end end
-      if not valid then reason = ("Host: %s. is not in the cert's altnames: %s"):format(hostname, altnames) end
-    else
-      local cn = cert.subject.CN
-      local cns = type(cn) == 'table' and cn or { cn }
-      for _, c in ipairs(cns) do if host_matches(parts, c) then valid = true end end
-      if not valid then reason = ("Host: %s. is not cert's CN: %s"):format(hostname, table.concat(cns, ', ')) end
-    end
-  else
-    reason = 'Cert does not contain a DNS name'
-  end
-  if valid then return nil end
-  return errors.new('ERR_TLS_CERT_ALTNAME_INVALID',
-    "Hostname/IP does not match certificate's altnames: " .. reason,
-    { reason = reason, host = hostname, cert = cert })
-end
+end })
 
 ---------------------------------------------------------------------------
 -- TLSSocket
@@ -278,6 +160,17 @@ end
 function TLSSocket:getCipher()
   if not ifopen(self) then return nil end
   return self._handle:cipher()
+end
+
+-- client side: { type = 'ECDH', name = 'X25519', size = 253 }; {} on servers
+function TLSSocket:getEphemeralKeyInfo()
+  if not ifopen(self) then return nil end
+  return self._handle:ephemeral_key()
+end
+
+function TLSSocket:getSharedSigalgs()
+  if not ifopen(self) then return nil end
+  return self._handle:shared_sigalgs()
 end
 
 function TLSSocket:isSessionReused()

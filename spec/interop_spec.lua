@@ -218,22 +218,27 @@ s.on('end', () => s.end());
   it('delivers many records as one chunk: one Lua call per read, not per record', function()
     local events, bytes = 0, 0
     H.run(15000, function(done)
-      local server
-      server = tls.createServer(H.tls_options({ pauseOnConnect = true }), function(sock)
-        sock:on('data', function(d)
+      local sock, written
+      -- once the handshake is done here and Node has written everything, read
+      local function read_all()
+        if sock and written then sock:resume() end
+      end
+      local server = tls.createServer(H.tls_options({ pauseOnConnect = true }), function(s)
+        s:on('data', function(d)
           events = events + 1
           bytes = bytes + #d
-          if bytes == 2000 then sock:_end() end
+          if bytes == 2000 then s:_end() end
         end)
-        sock:pause()
-        server._sock = sock
+        s:pause()
+        sock = s
+        read_all()
       end)
       server:listen(0, '127.0.0.1', function()
         local node = H.spawn('node', { '-e', NODE_SENDER, tostring(server:address().port) },
           function() server:close(done) end)
         node.stdout:on('data', function()
-          -- every record is in our receive buffer now
-          server._sock:resume()
+          written = true
+          read_all()
         end)
       end)
     end)

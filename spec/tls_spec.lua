@@ -89,7 +89,7 @@ describe('tls server and client', function()
       assert.equal(version, facts.cipher.version)
       assert.is_string(facts.cipher.standardName)
       if version == 'TLSv1.3' then assert.matches('^TLS_', facts.cipher.name)
-      else assert.equal('ECDHE-RSA-AES256-GCM-SHA384', facts.cipher.name) end
+      else assert.equal('ECDHE-RSA-AES128-GCM-SHA256', facts.cipher.name) end
     end)
   end
 

@@ -3,9 +3,13 @@
 ** SecureContext: one SSL_CTX built from an options table, shared by
 ** refcount between servers, clients and their connections.
 */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include "luatls.h"
@@ -107,7 +111,8 @@ static int context_add_ca(lua_State *L) {
   int n = 0;
   X509 *x;
   ERR_clear_error();
-  while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+  /* _AUX: a TRUSTED CERTIFICATE keeps its trust settings */
+  while ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) != NULL) {
     X509_STORE_add_cert(store, x);
     SSL_CTX_add_client_CA(ctx, x);
     X509_free(x);
@@ -119,11 +124,200 @@ static int context_add_ca(lua_State *L) {
   return 0;
 }
 
+/* Adds LUATLS_EXTRA_CA_CERTS to a store; a file that cannot be read is a warning. */
+static void add_extra_cas(X509_STORE *store) {
+  const char *file = getenv("LUATLS_EXTRA_CA_CERTS");
+  if (file == NULL || *file == '\0') return;
+  ERR_clear_error();
+  if (!X509_STORE_load_file(store, file)) {
+    char buf[256];
+    ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+    fprintf(stderr, "Warning: Ignoring extra certs from `%s`, load failed: %s\n", file, buf);
+  }
+  ERR_clear_error();
+}
+
+/* The system's trusted roots plus the extra ones, read once and shared. */
+static X509_STORE *default_store(void) {
+  static X509_STORE *store;
+  if (store) return store;
+  store = X509_STORE_new();
+  if (store == NULL) return NULL;
+  X509_STORE_set_default_paths(store);
+  add_extra_cas(store);
+  ERR_clear_error();
+  return store;
+}
+
+/* ctx:use_default_ca(private): the shared default store, or a copy of its
+   sources that this context may change (for CRLs) */
 static int context_use_default_ca(lua_State *L) {
   SSL_CTX *ctx = lt_checkcontext(L, 1);
   ERR_clear_error();
-  if (!SSL_CTX_set_default_verify_paths(ctx)) return raise_ssl(L, "no default CA store");
+  if (lua_toboolean(L, 2)) {
+    if (!SSL_CTX_set_default_verify_paths(ctx)) return raise_ssl(L, "no default CA store");
+    add_extra_cas(SSL_CTX_get_cert_store(ctx));
+    return 0;
+  }
+  X509_STORE *store = default_store();
+  if (store == NULL) return raise_ssl(L, "no default CA store");
+  SSL_CTX_set1_cert_store(ctx, store);
   return 0;
+}
+
+/* core.root_certificates() -> the default store's certificates as PEM strings */
+static int core_root_certificates(lua_State *L) {
+  X509_STORE *store = default_store();
+  lua_newtable(L);
+  if (store == NULL) return 1;
+  STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+  int n = 0;
+  for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+    X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+    BIO *bio = x ? BIO_new(BIO_s_mem()) : NULL;
+    if (bio == NULL) continue;
+    if (PEM_write_bio_X509(bio, x)) {
+      char *p;
+      long len = BIO_get_mem_data(bio, &p);
+      lua_pushlstring(L, p, (size_t)len);
+      lua_rawseti(L, -2, ++n);
+    }
+    BIO_free(bio);
+  }
+  return 1;
+}
+
+/* ctx:set_pfx(der, passphrase): key, certificate and chain from PKCS#12 */
+static int context_set_pfx(lua_State *L) {
+  SSL_CTX *ctx = lt_checkcontext(L, 1);
+  const char *pass = luaL_optstring(L, 3, "");
+  BIO *bio = checkbio(L, 2);
+  EVP_PKEY *key = NULL;
+  X509 *cert = NULL;
+  STACK_OF(X509) *extra = NULL;
+  ERR_clear_error();
+  PKCS12 *p12 = d2i_PKCS12_bio(bio, NULL);
+  BIO_free(bio);
+  int ok = p12 && PKCS12_parse(p12, pass, &key, &cert, &extra) && key && cert;
+  PKCS12_free(p12);
+  ok = ok && SSL_CTX_use_certificate(ctx, cert) && SSL_CTX_use_PrivateKey(ctx, key);
+  X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+  for (int i = 0; ok && i < sk_X509_num(extra); i++) {
+    X509 *x = sk_X509_value(extra, i);
+    ok = SSL_CTX_add1_chain_cert(ctx, x);
+    X509_STORE_add_cert(store, x);
+    SSL_CTX_add_client_CA(ctx, x);
+  }
+  EVP_PKEY_free(key);
+  X509_free(cert);
+  sk_X509_pop_free(extra, X509_free);
+  if (!ok) return raise_ssl(L, "cannot use the PKCS#12 data");
+  return 0;
+}
+
+/* ctx:add_crl(pem): revocation lists, checked for the whole chain */
+static int context_add_crl(lua_State *L) {
+  SSL_CTX *ctx = lt_checkcontext(L, 1);
+  BIO *bio = checkbio(L, 2);
+  X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+  X509_CRL *crl;
+  int n = 0;
+  ERR_clear_error();
+  while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL) {
+    X509_STORE_add_crl(store, crl);
+    X509_CRL_free(crl);
+    n++;
+  }
+  BIO_free(bio);
+  if (n == 0) return raise_ssl(L, "no CRL found");
+  ERR_clear_error();
+  X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+  return 0;
+}
+
+static int context_set_groups(lua_State *L) {
+  SSL_CTX *ctx = lt_checkcontext(L, 1);
+  ERR_clear_error();
+  if (!SSL_CTX_set1_groups_list(ctx, luaL_checkstring(L, 2))) {
+    ERR_clear_error();
+    lt_push_error(L, "ERR_CRYPTO_OPERATION_FAILED", "Failed to set ECDH curve");
+    return lua_error(L);
+  }
+  return 0;
+}
+
+static int context_set_sigalgs(lua_State *L) {
+  SSL_CTX *ctx = lt_checkcontext(L, 1);
+  ERR_clear_error();
+  if (!SSL_CTX_set1_sigalgs_list(ctx, luaL_checkstring(L, 2))) {
+    ERR_clear_error();
+    lt_push_error(L, "ERR_INVALID_ARG_VALUE", "Failed to set signature algorithms");
+    return lua_error(L);
+  }
+  return 0;
+}
+
+/* ctx:set_dhparam(pem | 'auto') -> bits of the parameters */
+static int context_set_dhparam(lua_State *L) {
+  SSL_CTX *ctx = lt_checkcontext(L, 1);
+  ERR_clear_error();
+  if (strcmp(luaL_checkstring(L, 2), "auto") == 0) {
+    SSL_CTX_set_dh_auto(ctx, 1);
+    lua_pushinteger(L, 0);
+    return 1;
+  }
+  BIO *bio = checkbio(L, 2);
+  EVP_PKEY *dh = PEM_read_bio_Parameters(bio, NULL);
+  BIO_free(bio);
+  if (dh == NULL) return raise_ssl(L, "no DH parameters found");
+  int bits = EVP_PKEY_get_bits(dh);
+  if (bits < 1024) {
+    EVP_PKEY_free(dh);
+    lt_push_error(L, "ERR_INVALID_ARG_VALUE", "DH parameter is less than 1024 bits");
+    return lua_error(L);
+  }
+  if (!SSL_CTX_set0_tmp_dh_pkey(ctx, dh)) {
+    EVP_PKEY_free(dh);
+    return raise_ssl(L, "cannot use the DH parameters");
+  }
+  lua_pushinteger(L, bits);
+  return 1;
+}
+
+static int context_set_session_id_context(lua_State *L) {
+  SSL_CTX *ctx = lt_checkcontext(L, 1);
+  size_t n;
+  const char *id = luaL_checklstring(L, 2, &n);
+  ERR_clear_error();
+  if (n > SSL_MAX_SID_CTX_LENGTH || !SSL_CTX_set_session_id_context(ctx, (const unsigned char *)id, (unsigned)n))
+    return raise_ssl(L, "session id context too long");
+  return 0;
+}
+
+/* core.random_bytes(n) -> n bytes from OpenSSL's CSPRNG */
+static int core_random_bytes(lua_State *L) {
+  lua_Integer n = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, n >= 0 && n <= (1 << 30), 1, "size out of range");
+  luaL_Buffer b;
+  unsigned char *p = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)n);
+  if (n > 0 && RAND_bytes(p, (int)n) != 1) return raise_ssl(L, "RAND_bytes failed");
+  luaL_pushresultsize(&b, (size_t)n);
+  return 1;
+}
+
+/* core.get_ciphers() -> OpenSSL's names of the ciphers a default context offers */
+static int core_get_ciphers(lua_State *L) {
+  SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+  SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+  lua_newtable(L);
+  STACK_OF(SSL_CIPHER) *ciphers = ssl ? SSL_get_ciphers(ssl) : NULL;
+  for (int i = 0; i < sk_SSL_CIPHER_num(ciphers); i++) {
+    lua_pushstring(L, SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i)));
+    lua_rawseti(L, -2, i + 1);
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  return 1;
 }
 
 static int context_check_key(lua_State *L) {
@@ -177,18 +371,32 @@ static const luaL_Reg context_methods[] = {
   {"add_ca", context_add_ca}, {"use_default_ca", context_use_default_ca},
   {"check_key", context_check_key}, {"set_versions", context_set_versions},
   {"set_ciphers", context_set_ciphers}, {"set_ciphersuites", context_set_ciphersuites},
-  {"set_options", context_set_options},
+  {"set_options", context_set_options}, {"set_pfx", context_set_pfx},
+  {"add_crl", context_add_crl}, {"set_groups", context_set_groups},
+  {"set_sigalgs", context_set_sigalgs}, {"set_dhparam", context_set_dhparam},
+  {"set_session_id_context", context_set_session_id_context},
   {NULL, NULL}
 };
 
 static const luaL_Reg context_funcs[] = {
-  {"context_new", context_new},
+  {"context_new", context_new}, {"root_certificates", core_root_certificates},
+  {"get_ciphers", core_get_ciphers}, {"random_bytes", core_random_bytes},
   {NULL, NULL}
 };
 
 void lt_open_context(lua_State *L) {
   lt_newclass(L, CONTEXT_MT, context_methods, context_gc);
   luaL_setfuncs(L, context_funcs, 0);
+  lua_createtable(L, 0, 24);
+#define OP(name) lua_pushinteger(L, (lua_Integer)SSL_OP_##name); lua_setfield(L, -2, "SSL_OP_" #name);
+  OP(ALL) OP(ALLOW_NO_DHE_KEX) OP(ALLOW_UNSAFE_LEGACY_RENEGOTIATION) OP(CIPHER_SERVER_PREFERENCE)
+  OP(CISCO_ANYCONNECT) OP(COOKIE_EXCHANGE) OP(CRYPTOPRO_TLSEXT_BUG) OP(DONT_INSERT_EMPTY_FRAGMENTS)
+  OP(LEGACY_SERVER_CONNECT) OP(NO_COMPRESSION) OP(NO_ENCRYPT_THEN_MAC) OP(NO_QUERY_MTU)
+  OP(NO_RENEGOTIATION) OP(NO_SESSION_RESUMPTION_ON_RENEGOTIATION) OP(NO_SSLv2) OP(NO_SSLv3)
+  OP(NO_TICKET) OP(NO_TLSv1) OP(NO_TLSv1_1) OP(NO_TLSv1_2) OP(NO_TLSv1_3) OP(PRIORITIZE_CHACHA)
+  OP(TLS_ROLLBACK_BUG)
+#undef OP
+  lua_setfield(L, -2, "ssl_op");
   lua_createtable(L, 0, 4);
   lua_pushinteger(L, TLS1_VERSION); lua_setfield(L, -2, "TLSv1");
   lua_pushinteger(L, TLS1_1_VERSION); lua_setfield(L, -2, "TLSv1.1");

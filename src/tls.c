@@ -303,7 +303,63 @@ static int stream_certificate(lua_State *L) {
   return 1;
 }
 
+/* s:ephemeral_key() -> { type = 'ECDH', name = 'X25519', size = 253 } (clients only) */
+static int stream_ephemeral_key(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  EVP_PKEY *key = NULL;
+  lua_newtable(L);
+  if (SSL_is_server(s->ssl) || !SSL_get_peer_tmp_key(s->ssl, &key)) return 1;
+  int id = EVP_PKEY_get_base_id(key);
+  const char *type = NULL, *name = NULL;
+  char group[64];
+  size_t glen;
+  if (id == EVP_PKEY_DH) {
+    type = "DH";
+  } else if (id == EVP_PKEY_EC) {
+    type = "ECDH";
+    if (EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof group, &glen)) name = group;
+  } else if (id == EVP_PKEY_X25519 || id == EVP_PKEY_X448) {
+    type = "ECDH";
+    name = id == EVP_PKEY_X25519 ? "X25519" : "X448";
+  }
+  if (type) {
+    lua_pushstring(L, type);
+    lua_setfield(L, -2, "type");
+    if (name) { lua_pushstring(L, name); lua_setfield(L, -2, "name"); }
+    lua_pushinteger(L, EVP_PKEY_get_bits(key));
+    lua_setfield(L, -2, "size");
+  }
+  EVP_PKEY_free(key);
+  return 1;
+}
+
+/* s:shared_sigalgs() -> { 'RSA-PSS+SHA256', 'ECDSA+SHA256', ... } as Node names them */
+static int stream_shared_sigalgs(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  int n = SSL_get_shared_sigalgs(s->ssl, 0, NULL, NULL, NULL, NULL, NULL);
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    int sign = 0, hash = 0;
+    SSL_get_shared_sigalgs(s->ssl, i, &sign, &hash, NULL, NULL, NULL);
+    const char *sn;
+    switch (sign) {
+      case EVP_PKEY_RSA: sn = "RSA"; break;
+      case EVP_PKEY_RSA_PSS: sn = "RSA-PSS"; break;
+      case EVP_PKEY_DSA: sn = "DSA"; break;
+      case EVP_PKEY_EC: sn = "ECDSA"; break;
+      case NID_ED25519: sn = "Ed25519"; break;
+      case NID_ED448: sn = "Ed448"; break;
+      default: sn = OBJ_nid2sn(sign); if (sn == NULL) sn = "UNDEF";
+    }
+    const char *hn = OBJ_nid2sn(hash);
+    lua_pushfstring(L, "%s+%s", sn, hn ? hn : "UNDEF");
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
 static const luaL_Reg tls_methods[] = {
+  {"ephemeral_key", stream_ephemeral_key}, {"shared_sigalgs", stream_shared_sigalgs},
   {"starttls", stream_starttls}, {"verify_error", stream_verify_error},
   {"protocol", stream_protocol}, {"cipher", stream_cipher},
   {"servername", stream_servername}, {"session_reused", stream_session_reused},

@@ -50,16 +50,108 @@ static void push_name(lua_State *L, X509_NAME *name) {
   }
 }
 
-static void set_ext_text(lua_State *L, X509 *x, int nid, const char *field) {
-  int idx = X509_get_ext_by_NID(x, nid, -1);
-  if (idx < 0) return;
-  BIO *bio = BIO_new(BIO_s_mem());
-  if (bio == NULL) return;
-  if (X509V3_EXT_print(bio, X509_get_ext(x, idx), 0, 0) == 1) {
-    push_bio(L, bio);
-    lua_setfield(L, -2, field);
+/*
+** Subject alternative names as Node prints them. A name that could be
+** mistaken for several (a comma, a quote) or holds control characters is
+** written as a JSON string, so "DNS:a.com, DNS:evil.com" inside one name
+** can never pass for two.
+*/
+static int safe_altname(const unsigned char *s, size_t n, int utf8) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = s[i];
+    if (c == '"' || c == '\\' || c == ',' || c == '\'') return 0;
+    if (utf8 ? (c < ' ' || c == 0x7f) : (c < ' ' || c > '~')) return 0;
   }
-  BIO_free(bio);
+  return 1;
+}
+
+static void add_altname(luaL_Buffer *b, const char *prefix, const unsigned char *s, size_t n, int utf8) {
+  if (safe_altname(s, n, utf8)) {
+    luaL_addstring(b, prefix);
+    luaL_addchar(b, ':');
+    luaL_addlstring(b, (const char *)s, n);
+    return;
+  }
+  luaL_addchar(b, '"');
+  luaL_addstring(b, prefix);
+  luaL_addchar(b, ':');
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = s[i];
+    if (c == '"' || c == '\\') {
+      luaL_addchar(b, '\\');
+      luaL_addchar(b, (char)c);
+    } else if ((c >= ' ' && c != ',' && c <= '~') || (utf8 && (c & 0x80))) {
+      luaL_addchar(b, (char)c);
+    } else {
+      char u[8];
+      snprintf(u, sizeof u, "\\u00%02x", c);
+      luaL_addstring(b, u);
+    }
+  }
+  luaL_addchar(b, '"');
+}
+
+static void add_ip(luaL_Buffer *b, const ASN1_OCTET_STRING *ip) {
+  const unsigned char *p = ASN1_STRING_get0_data(ip);
+  int n = ASN1_STRING_length(ip);
+  char buf[64];
+  if (n == 4) {
+    snprintf(buf, sizeof buf, "IP Address:%d.%d.%d.%d", p[0], p[1], p[2], p[3]);
+  } else if (n == 16) {
+    int k = snprintf(buf, sizeof buf, "IP Address:");
+    for (int j = 0; j < 8; j++)
+      k += snprintf(buf + k, sizeof buf - (size_t)k, j ? ":%X" : "%X", (p[2 * j] << 8) | p[2 * j + 1]);
+  } else {
+    snprintf(buf, sizeof buf, "IP Address:<invalid length=%d>", n);
+  }
+  luaL_addstring(b, buf);
+}
+
+static void add_general_name(lua_State *L, luaL_Buffer *b, GENERAL_NAME *gen) {
+  const ASN1_STRING *str = NULL;
+  const char *prefix = NULL;
+  switch (gen->type) {
+    case GEN_DNS: str = gen->d.dNSName; prefix = "DNS"; break;
+    case GEN_EMAIL: str = gen->d.rfc822Name; prefix = "email"; break;
+    case GEN_URI: str = gen->d.uniformResourceIdentifier; prefix = "URI"; break;
+    case GEN_IPADD: add_ip(b, gen->d.iPAddress); return;
+    case GEN_RID: {
+      char oid[128];
+      OBJ_obj2txt(oid, sizeof oid, gen->d.registeredID, 1);
+      luaL_addstring(b, "Registered ID:");
+      luaL_addstring(b, oid);
+      return;
+    }
+    case GEN_DIRNAME: {
+      BIO *bio = BIO_new(BIO_s_mem());
+      char *p;
+      if (bio == NULL) return;
+      X509_NAME_print_ex(bio, gen->d.directoryName, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+      long len = BIO_get_mem_data(bio, &p);
+      add_altname(b, "DirName", (const unsigned char *)p, (size_t)len, 1);
+      BIO_free(bio);
+      return;
+    }
+    default:
+      luaL_addstring(b, "othername:<unsupported>");
+      return;
+  }
+  (void)L;
+  add_altname(b, prefix, ASN1_STRING_get0_data(str), (size_t)ASN1_STRING_length(str), 0);
+}
+
+static void set_subjectaltname(lua_State *L, X509 *x) {
+  GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+  if (names == NULL) return;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+    if (i) luaL_addstring(&b, ", ");
+    add_general_name(L, &b, sk_GENERAL_NAME_value(names, i));
+  }
+  luaL_pushresult(&b);
+  lua_setfield(L, -2, "subjectaltname");
+  GENERAL_NAMES_free(names);
 }
 
 /* infoAccess = { ['OCSP - URI'] = {...}, ['CA Issuers - URI'] = {...} } */
@@ -197,7 +289,7 @@ void lt_push_x509(lua_State *L, X509 *x, int raw_only) {
   lua_setfield(L, -2, "subject");
   push_name(L, X509_get_issuer_name(x));
   lua_setfield(L, -2, "issuer");
-  set_ext_text(L, x, NID_subject_alt_name, "subjectaltname");
+  set_subjectaltname(L, x);
   set_info_access(L, x);
   lua_pushboolean(L, X509_check_ca(x) > 0);
   lua_setfield(L, -2, "ca");

@@ -137,11 +137,36 @@ Usage: luatls [options] [script.lua | -] [arguments]
   -i, --interactive start the REPL (after the script, if one is given)
   -v, --version     print the version
   -h, --help        print this help
+  --tls-cipher-list=LIST           the default cipher list (tls.DEFAULT_CIPHERS)
+  --tls-min-v1.0 ... --tls-min-v1.3  the default minimum TLS version
+  --tls-max-v1.2, --tls-max-v1.3   the default maximum TLS version
+  --use-openssl-ca                 trust OpenSSL's CA store (the default)
+
+Environment: LUATLS_EXTRA_CA_CERTS=FILE adds trusted CAs; LUATLS_PATH adds module paths.
 
 With no script, luatls starts the REPL on a terminal, or reads the script
 from standard input when that is not a terminal.
 Documentation: doc/ in the source tree.
 ]]
+
+-- Node's TLS flags: they set the tls module's defaults before the script runs
+local TLS_FLAGS = {
+  ['--tls-min-v1.0'] = { 'DEFAULT_MIN_VERSION', 'TLSv1' },
+  ['--tls-min-v1.1'] = { 'DEFAULT_MIN_VERSION', 'TLSv1.1' },
+  ['--tls-min-v1.2'] = { 'DEFAULT_MIN_VERSION', 'TLSv1.2' },
+  ['--tls-min-v1.3'] = { 'DEFAULT_MIN_VERSION', 'TLSv1.3' },
+  ['--tls-max-v1.2'] = { 'DEFAULT_MAX_VERSION', 'TLSv1.2' },
+  ['--tls-max-v1.3'] = { 'DEFAULT_MAX_VERSION', 'TLSv1.3' },
+}
+
+local function tls_flag(a)
+  local tls = require('tls')
+  local list = a:match('^%-%-tls%-cipher%-list=(.*)$')
+  if list then tls.DEFAULT_CIPHERS = list return true end
+  local f = TLS_FLAGS[a]
+  if f then tls[f[1]] = f[2] return true end
+  return a == '--use-openssl-ca'
+end
 
 local function version_line()
   return ('luatls %s (%s, %s)'):format(core.version, _VERSION, core.openssl_version)
@@ -165,6 +190,13 @@ function M.main(exe, ...)
       code = args[i + 1]
       if not code then io.stderr:write('luatls: -e needs an argument\n'); return 9 end
       i = i + 2
+    elseif a:sub(1, 6) == '--tls-' or a == '--use-openssl-ca' then
+      if not tls_flag(a) then
+        io.stderr:write('luatls: bad option: ', a, '\n')
+        return 9
+      end
+      process.execArgv[#process.execArgv + 1] = a
+      i = i + 1
     elseif a:sub(1, 1) == '-' and a ~= '-' then
       io.stderr:write('luatls: bad option: ', a, '\n', USAGE)
       return 9

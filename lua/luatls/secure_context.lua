@@ -1,0 +1,200 @@
+-- tls.createSecureContext: every option of Node's, applied to one SSL_CTX.
+local core = require('luatls.core')
+local errors = require('luatls.errors')
+local Object = require('luatls.class')
+
+local M = {}
+
+local SecureContext = Object:extend()
+SecureContext.__name = 'SecureContext'
+M.SecureContext = SecureContext
+function SecureContext:init(ctx) self.context = ctx end
+SecureContext.__tostring = function() return 'SecureContext {}' end
+
+-- Node's default cipher list (crypto.constants.defaultCoreCipherList)
+M.CORE_CIPHERS = table.concat({
+  'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-AES256-GCM-SHA384', 'DHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-SHA256',
+  'DHE-RSA-AES128-SHA256', 'ECDHE-RSA-AES256-SHA384', 'DHE-RSA-AES256-SHA384',
+  'ECDHE-RSA-AES256-SHA256', 'DHE-RSA-AES256-SHA256', 'HIGH', '!aNULL', '!eNULL', '!EXPORT',
+  '!DES', '!RC4', '!MD5', '!PSK', '!SRP', '!CAMELLIA',
+}, ':')
+
+local V = core.versions
+local SSL_OP = core.ssl_op
+
+-- calls ctx:method(...), turning an OpenSSL error into one that names the option
+local function apply(name, ctx, method, ...)
+  local ok, res = pcall(ctx[method], ctx, ...)
+  if not ok then error(errors.for_option(res, name), 4) end
+  return res
+end
+
+-- a string, or a list of strings (or of tables with field `field`)
+local function list_of(name, v, field)
+  if v == nil then return {} end
+  if type(v) == 'string' or (field and type(v) == 'table' and v[field] ~= nil) then return { v } end
+  if type(v) ~= 'table' then
+    error(errors.invalid_arg_type('options.' .. name, 'of type string or a list of strings', v), 4)
+  end
+  for i, item in ipairs(v) do
+    if type(item) ~= 'string' and not (field and type(item) == 'table' and type(item[field]) == 'string') then
+      error(errors.invalid_arg_type(('options.%s[%d]'):format(name, i), 'of type string', item), 4)
+    end
+  end
+  return v
+end
+
+local function version_of(name, v, which)
+  local n = V[v]
+  if not n then
+    error(errors.new('ERR_TLS_INVALID_PROTOCOL_VERSION',
+      ('"%s" is not a valid %s TLS protocol version'):format(tostring(v), which),
+      { option = name }, 'TypeError'), 4)
+  end
+  return n
+end
+
+-- the legacy secureProtocol names, as Node maps them to versions
+local METHODS = {
+  TLS = { 'TLSv1', 'TLSv1.3' }, SSLv23 = { 'TLSv1', 'TLSv1.2' },
+  TLSv1 = { 'TLSv1', 'TLSv1' }, TLSv1_1 = { 'TLSv1.1', 'TLSv1.1' }, TLSv1_2 = { 'TLSv1.2', 'TLSv1.2' },
+}
+
+local function protocol_method(name)
+  local base = name:match('^(.-)_method$') or name
+  base = base:gsub('_server$', ''):gsub('_client$', '')
+  if base == 'SSLv2' or base == 'SSLv3' then
+    error(errors.new('ERR_TLS_INVALID_PROTOCOL_METHOD', base .. ' methods disabled',
+      { option = 'secureProtocol' }, 'TypeError'), 4)
+  end
+  local m = METHODS[base]
+  if not m or not name:match('_method$') then
+    error(errors.new('ERR_TLS_INVALID_PROTOCOL_METHOD', 'Unknown method: ' .. name,
+      { option = 'secureProtocol' }, 'TypeError'), 4)
+  end
+  return V[m[1]], V[m[2]]
+end
+
+-- one cipher string for both versions: TLS_* names are TLS 1.3 suites
+local function split_ciphers(s)
+  local v13, v12 = {}, {}
+  for c in s:gmatch('[^:]+') do
+    if c:match('^TLS_') then v13[#v13 + 1] = c else v12[#v12 + 1] = c end
+  end
+  return table.concat(v12, ':'), table.concat(v13, ':')
+end
+
+local function versions(options, defaults)
+  local minv, maxv
+  if options.secureProtocol ~= nil then
+    errors.check('options.secureProtocol', options.secureProtocol, 'string')
+    for _, k in ipairs({ 'minVersion', 'maxVersion' }) do
+      if options[k] ~= nil then
+        error(errors.new('ERR_TLS_PROTOCOL_VERSION_CONFLICT',
+          ('TLS protocol version "%s" conflicts with secureProtocol "%s"'):format(options[k], options.secureProtocol),
+          { option = k }, 'TypeError'), 3)
+      end
+    end
+    minv, maxv = protocol_method(options.secureProtocol)
+  else
+    minv = version_of('minVersion', options.minVersion or defaults.DEFAULT_MIN_VERSION, 'minimum')
+    maxv = version_of('maxVersion', options.maxVersion or defaults.DEFAULT_MAX_VERSION, 'maximum')
+  end
+  if minv > maxv then
+    error(errors.new('ERR_TLS_INVALID_PROTOCOL_VERSION',
+      ('minVersion %s is above maxVersion %s'):format(options.minVersion or defaults.DEFAULT_MIN_VERSION,
+        options.maxVersion or defaults.DEFAULT_MAX_VERSION), { option = 'minVersion' }, 'TypeError'), 3)
+  end
+  return minv, maxv
+end
+
+local function ciphers(ctx, options, defaults, minv, maxv)
+  local list = options.ciphers
+  if list == nil then list = defaults.DEFAULT_CIPHERS end
+  errors.check('options.ciphers', list, 'string')
+  local v12, v13 = split_ciphers(list)
+  apply('ciphers', ctx, 'set_ciphersuites', v13)
+  if v12 ~= '' then apply('ciphers', ctx, 'set_ciphers', v12) end
+  -- as Node: no suites of one version means that version is off
+  if v13 == '' and maxv > V['TLSv1.2'] then maxv = V['TLSv1.2'] end
+  if v12 == '' and minv < V['TLSv1.3'] then minv = V['TLSv1.3'] end
+  return minv, maxv
+end
+
+local function trust(ctx, options)
+  if options.ca == nil then
+    -- CRLs and the CAs of a PKCS#12 file change the store: such a context
+    -- gets one of its own instead of the shared default
+    apply('ca', ctx, 'use_default_ca', options.crl ~= nil or options.pfx ~= nil)
+  end
+  for _, pem in ipairs(list_of('ca', options.ca)) do apply('ca', ctx, 'add_ca', pem) end
+  for _, pem in ipairs(list_of('crl', options.crl)) do apply('crl', ctx, 'add_crl', pem) end
+end
+
+local function identity(ctx, options)
+  if options.passphrase ~= nil then errors.check('options.passphrase', options.passphrase, 'string') end
+  for _, p in ipairs(list_of('pfx', options.pfx, 'buf')) do
+    if type(p) == 'table' then apply('pfx', ctx, 'set_pfx', p.buf, p.passphrase or options.passphrase)
+    else apply('pfx', ctx, 'set_pfx', p, options.passphrase) end
+  end
+  -- every certificate first, then the keys: OpenSSL pairs each key with the
+  -- certificate of its type (RSA and ECDSA on one server), and checks they match
+  local certs = list_of('cert', options.cert)
+  for _, pem in ipairs(certs) do apply('cert', ctx, 'set_cert', pem) end
+  for _, k in ipairs(list_of('key', options.key, 'pem')) do
+    if type(k) == 'table' then apply('key', ctx, 'set_key', k.pem, k.passphrase or options.passphrase)
+    else apply('key', ctx, 'set_key', k, options.passphrase) end
+  end
+end
+
+local function key_exchange(ctx, options, defaults)
+  local curve = options.ecdhCurve
+  if curve == nil then curve = defaults.DEFAULT_ECDH_CURVE end
+  errors.check('options.ecdhCurve', curve, 'string')
+  if curve ~= 'auto' then apply('ecdhCurve', ctx, 'set_groups', curve) end
+  if options.dhparam ~= nil then
+    errors.check('options.dhparam', options.dhparam, 'string')
+    local bits = apply('dhparam', ctx, 'set_dhparam', options.dhparam)
+    if bits > 0 and bits < 2048 then
+      io.stderr:write('(luatls) Warning: DH parameter is less than 2048 bits\n')
+    end
+  end
+  if options.sigalgs ~= nil then
+    errors.check('options.sigalgs', options.sigalgs, 'string')
+    apply('sigalgs', ctx, 'set_sigalgs', options.sigalgs)
+  end
+end
+
+local ENGINE_OPTIONS = { 'privateKeyEngine', 'privateKeyIdentifier', 'clientCertEngine' }
+
+function M.create(options, defaults)
+  options = options or {}
+  if type(options) ~= 'table' then error(errors.invalid_arg_type('options', 'of type table', options), 3) end
+  for _, k in ipairs(ENGINE_OPTIONS) do
+    if options[k] ~= nil then
+      error(errors.new('ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED',
+        'Custom engines not supported by this OpenSSL', { option = k }), 3)
+    end
+  end
+  local ctx = core.context_new()
+  local minv, maxv = versions(options, defaults)
+  minv, maxv = ciphers(ctx, options, defaults, minv, maxv)
+  apply('minVersion', ctx, 'set_versions', minv, maxv)
+  trust(ctx, options)
+  identity(ctx, options)
+  key_exchange(ctx, options, defaults)
+  if options.honorCipherOrder then ctx:set_options(SSL_OP.SSL_OP_CIPHER_SERVER_PREFERENCE) end
+  if options.secureOptions ~= nil then
+    errors.check('options.secureOptions', options.secureOptions, 'number')
+    ctx:set_options(math.tointeger(options.secureOptions) or 0)
+  end
+  if options.sessionIdContext ~= nil then
+    errors.check('options.sessionIdContext', options.sessionIdContext, 'string')
+    apply('sessionIdContext', ctx, 'set_session_id_context', options.sessionIdContext)
+  end
+  return SecureContext(ctx)
+end
+
+return M
