@@ -19,16 +19,18 @@ local function echo_until(last, options, ready, on_secure)
   return server
 end
 
--- waits for `marker` on the child's stdout, then calls go()
+-- waits for `marker` on the child's stdout or stderr, then calls go()
 local function when_printed(child, marker, go)
   local seen, started = '', false
-  child.stdout:on('data', function(d)
+  local function watch(d)
     seen = seen .. d
     if not started and seen:find(marker, 1, true) then
       started = true
       go()
     end
-  end)
+  end
+  child.stdout:on('data', watch)
+  child.stderr:on('data', watch)
 end
 
 local NODE_CLIENT = [[
@@ -244,5 +246,122 @@ s.on('end', () => s.end());
     end)
     assert.equal(2000, bytes)
     assert.equal(1, events)
+  end)
+end)
+
+describe('peers restricted to one cipher, group or version', function()
+  -- starts a server program, connects once it prints `marker`, sends a line
+  local function against(cmd, args, marker, client_opts)
+    local facts = {}
+    H.run(15000, function(done)
+      local port = H.free_port()
+      for i, a in ipairs(args) do args[i] = a:gsub('PORT', tostring(port)) end
+      local server = H.spawn(cmd, args, function() done() end)
+      when_printed(server, marker, function()
+        local o = { port = port, host = 'localhost', ca = CA }
+        for k, v in pairs(client_opts or {}) do o[k] = v end
+        local c
+        c = tls.connect(o, function()
+          facts.protocol, facts.cipher = c:getProtocol(), c:getCipher().name
+          facts.ephemeral = c:getEphemeralKeyInfo()
+          c:write('ping\n')
+        end)
+        c:on('data', function(d)
+          facts.echo = (facts.echo or '') .. d
+          if facts.echo:find('\n', 1, true) then c:_end() end
+        end)
+        c:on('error', function(e) facts.error = e end)
+        c:on('close', function() server:kill() end)
+      end)
+    end)
+    return facts
+  end
+
+  local S_SERVER = { 's_server', '-accept', 'PORT', '-rev', '-naccept', '1',
+    '-cert', 'certs/server-cert.pem', '-key', 'certs/server-key.pem' }
+  local function s_server(...)
+    local args = {}
+    for _, a in ipairs(S_SERVER) do args[#args + 1] = a end
+    for _, a in ipairs({ ... }) do args[#args + 1] = a end
+    return args
+  end
+
+  it('openssl s_server with one TLS 1.2 cipher', function()
+    local f = against('openssl', s_server('-tls1_2', '-cipher', 'ECDHE-RSA-AES256-GCM-SHA384'), 'ACCEPT')
+    assert.same({ 'TLSv1.2', 'ECDHE-RSA-AES256-GCM-SHA384', 'gnip\n' }, { f.protocol, f.cipher, f.echo })
+  end)
+
+  it('openssl s_server with one TLS 1.3 suite and one group', function()
+    local f = against('openssl', s_server('-tls1_3', '-ciphersuites', 'TLS_AES_128_GCM_SHA256', '-groups', 'P-384'), 'ACCEPT')
+    assert.same({ 'TLSv1.3', 'TLS_AES_128_GCM_SHA256', 'gnip\n' }, { f.protocol, f.cipher, f.echo })
+    assert.same({ type = 'ECDH', name = 'secp384r1', size = 384 }, f.ephemeral)
+  end)
+
+  it('openssl s_server that the client options exclude fails with the alert', function()
+    local f = against('openssl', s_server('-tls1_2'), 'ACCEPT', { minVersion = 'TLSv1.3' })
+    assert.equal('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', f.error.code)
+    assert.equal('SSL routines', f.error.library)
+    assert.equal('tlsv1 alert protocol version', f.error.reason)
+  end)
+
+  it('openssl s_server that wants a client certificate from our CA: unknown CA alert', function()
+    local f = against('openssl', s_server('-tls1_2', '-Verify', '1', '-verify_return_error', '-CAfile', 'certs/ca-cert.pem'), 'ACCEPT',
+      { key = H.cert('selfsigned-key.pem'), cert = H.cert('selfsigned-cert.pem') })
+    assert.equal('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', f.error.code)
+  end)
+
+  local GNUTLS = { '--echo', '-p', 'PORT', '--x509certfile', 'certs/server-cert.pem',
+    '--x509keyfile', 'certs/server-key.pem', '--priority' }
+
+  it('gnutls-serv limited to TLS 1.2 and ChaCha20-Poly1305', function()
+    local args = { table.unpack(GNUTLS) }
+    args[#args + 1] = 'NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+CHACHA20-POLY1305'
+    local f = against('gnutls-serv', args, 'listening on IPv4')
+    assert.same({ 'TLSv1.2', 'ECDHE-RSA-CHACHA20-POLY1305', 'ping\n' }, { f.protocol, f.cipher, f.echo })
+  end)
+
+  it('gnutls-serv limited to TLS 1.3 and the X25519 group', function()
+    local args = { table.unpack(GNUTLS) }
+    args[#args + 1] = 'NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519'
+    local f = against('gnutls-serv', args, 'listening on IPv4', { ciphers = 'TLS_AES_128_GCM_SHA256' })
+    assert.same({ 'TLSv1.3', 'TLS_AES_128_GCM_SHA256', 'ping\n' }, { f.protocol, f.cipher, f.echo })
+    assert.equal('X25519', f.ephemeral.name)
+  end)
+
+  it('gnutls-cli -> luatls server limited by its options', function()
+    local out
+    H.run(10000, function(done)
+      local server = tls.createServer(H.tls_options({ maxVersion = 'TLSv1.2', ciphers = 'ECDHE-RSA-AES128-GCM-SHA256' }),
+        function(sock) sock:pipe(sock) end)
+      server:listen(0, '127.0.0.1', function()
+        local child = H.spawn('gnutls-cli', { '--x509cafile', 'certs/ca-cert.pem',
+          '-p', tostring(server:address().port), 'localhost' },
+          function(_, o) out = o; server:close(done) end)
+        child.stdin:write('limited\n')
+        local got = ''
+        child.stdout:on('data', function(d)
+          got = got .. d
+          if got:find('limited\n', 1, true) then child.stdin:_end() end
+        end)
+      end)
+    end)
+    assert.matches('Description: %(TLS1%.2[^)]*%)%-%(ECDHE%-[^)]+%)%-%(RSA%-[^)]+%)%-%(AES%-128%-GCM%)', out)
+  end)
+
+  it('no shared cipher: both ends get Node\'s codes', function()
+    local server_err, client_err
+    H.run(5000, function(done)
+      local server = tls.createServer(H.tls_options({ ciphers = 'AES128-GCM-SHA256', maxVersion = 'TLSv1.2' }))
+      server:on('tlsClientError', function(e) server_err = e end)
+      server:listen(0, '127.0.0.1', function()
+        local c = tls.connect({ port = server:address().port, host = 'localhost', ca = CA,
+          ciphers = 'AES256-GCM-SHA384', maxVersion = 'TLSv1.2' })
+        c:on('error', function(e) client_err = e end)
+        c:on('close', function() server:close(done) end)
+      end)
+    end)
+    assert.equal('ERR_SSL_NO_SHARED_CIPHER', server_err.code)
+    assert.equal('no shared cipher', server_err.reason)
+    assert.equal('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', client_err.code)
   end)
 end)
