@@ -89,6 +89,7 @@ local function server_secure(s)
     end
   end
   s.servername = s._handle:servername() or false
+  s:_readNegotiated()
   s:emit('secure')
   server:emit('secureConnection', s)
 end
@@ -97,8 +98,11 @@ local function client_secure(s)
   local opts = s._tlsOptions
   local code, message = s._handle:verify_error()
   local verr
+  s:_readNegotiated()
   if code then
     verr = errors.new(code, message)
+  elseif not s._handle:peer_certificate() then
+    -- authenticated by a pre-shared key: there is no certificate to check
   else
     local host = opts.servername or opts.host or 'localhost'
     -- a check that raises refuses the certificate with what it raised
@@ -131,7 +135,9 @@ handlers.error = function(s, err)
 end
 
 function TLSSocket:_onConnect()
+  self:_installHooks(false)
   self._handle:starttls(self._context.context, false, self._servername)
+  if self._alpn then self._handle:set_alpn(self._alpn) end
   net.Socket._onConnect(self)
 end
 
@@ -207,8 +213,11 @@ function tls.connect(...)
     errors.check('options.checkServerIdentity', options.checkServerIdentity, 'function')
   end
   local ctx = options.secureContext or tls.createSecureContext(options)
+  if options.pskCallback ~= nil then errors.check('options.pskCallback', options.pskCallback, 'function') end
   local s = TLSSocket(nil, options)
   s._context = ctx
+  s._alpn = tls.convertALPNProtocols(options.ALPNProtocols)
+  s._npn = options.NPNProtocols and tls.convertALPNProtocols(options.NPNProtocols)
   local servername = options.servername
   if servername == nil and core.isip(options.host) == 0 then servername = options.host end
   s._servername = servername
@@ -234,6 +243,7 @@ function Server:init(options, listener)
   self._requestCert = options.requestCert == true
   self._rejectUnauthorized = options.rejectUnauthorized ~= false
   self._handshakeTimeout = options.handshakeTimeout or 120000
+  self:_hookOptions(options)
   self:setSecureContext(options)
   if listener then self:on('secureConnection', listener) end
 end
@@ -246,13 +256,21 @@ function Server:setSecureContext(options)
   end
   local o = setmetatable({}, { __index = options })
   if options.honorCipherOrder == nil then o.honorCipherOrder = true end
+  -- sessions belong to this program, as Node ties them to its command line
+  if options.sessionIdContext == nil then
+    local argv = table.concat(rawget(_G, 'process') and process.argv or {}, ' ')
+    o.sessionIdContext = (core.digest('sha1', argv):gsub('.', function(c) return ('%02x'):format(c:byte()) end)):sub(1, 32)
+  end
   self._context = tls.createSecureContext(o)
 end
 
 function Server:_makeSocket(handle)
   local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
   s._server = self
+  s:_installHooks(true)
   handle:starttls(self._context.context, true, nil, self._requestCert, self._rejectUnauthorized)
+  local hint = self._tlsOptions.pskIdentityHint
+  if hint then handle:set_psk_hint(hint) end
   if self._handshakeTimeout > 0 then
     local t = core.timer()
     s._hsTimer = t
@@ -267,5 +285,7 @@ function Server:_makeSocket(handle)
 end
 
 function tls.createServer(options, listener) return Server(options, listener) end
+
+require('luatls.tls_hooks')(tls, TLSSocket, handlers, Server)
 
 return tls

@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/rand.h>
+#include <openssl/x509v3.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include "luatls.h"
@@ -50,7 +51,8 @@ static int context_new(lua_State *L) {
   SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                                SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   /* a TCP close without close_notify ends the stream, as in Node */
-  SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
+  /* renegotiation as Node has it: allowed, and counted by the script (CLIENT_RENEG_LIMIT) */
+  SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
   return 1;
 }
 
@@ -305,6 +307,19 @@ static int core_random_bytes(lua_State *L) {
   return 1;
 }
 
+/* core.digest(name, data) -> the raw digest ('sha1', 'sha256', ...) */
+static int core_digest(lua_State *L) {
+  const EVP_MD *md = EVP_get_digestbyname(luaL_checkstring(L, 1));
+  size_t n;
+  const char *data = luaL_checklstring(L, 2, &n);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (md == NULL) return luaL_argerror(L, 1, "unknown digest");
+  if (!EVP_Digest(data, n, out, &len, md, NULL)) return raise_ssl(L, "digest failed");
+  lua_pushlstring(L, (const char *)out, len);
+  return 1;
+}
+
 /* core.get_ciphers() -> OpenSSL's names of the ciphers a default context offers */
 static int core_get_ciphers(lua_State *L) {
   SSL_CTX *ctx = SSL_CTX_new(TLS_method());
@@ -359,6 +374,49 @@ static int context_set_options(lua_State *L) {
   return 0;
 }
 
+static void push_der(lua_State *L, X509 *x) {
+  unsigned char *der = NULL;
+  int n = x ? i2d_X509(x, &der) : -1;
+  if (n <= 0) {
+    lua_pushnil(L);
+    return;
+  }
+  lua_pushlstring(L, (const char *)der, (size_t)n);
+  OPENSSL_free(der);
+}
+
+/* ctx:certificate_der() -> the (current) certificate, DER */
+static int context_certificate_der(lua_State *L) {
+  push_der(L, SSL_CTX_get0_certificate(lt_checkcontext(L, 1)));
+  return 1;
+}
+
+/* ctx:issuer_der() -> its issuer, from the chain or the trust store, DER */
+static int context_issuer_der(lua_State *L) {
+  SSL_CTX *ctx = lt_checkcontext(L, 1);
+  X509 *leaf = SSL_CTX_get0_certificate(ctx), *issuer = NULL;
+  STACK_OF(X509) *chain = NULL;
+  if (leaf == NULL) return 0;
+  SSL_CTX_get0_chain_certs(ctx, &chain);
+  for (int i = 0; i < sk_X509_num(chain) && !issuer; i++)
+    if (X509_check_issued(sk_X509_value(chain, i), leaf) == X509_V_OK) issuer = sk_X509_value(chain, i);
+  if (issuer) {
+    push_der(L, issuer);
+    return 1;
+  }
+  X509_STORE_CTX *sctx = X509_STORE_CTX_new();
+  if (sctx && X509_STORE_CTX_init(sctx, SSL_CTX_get_cert_store(ctx), leaf, NULL) == 1 &&
+      X509_STORE_CTX_get1_issuer(&issuer, sctx, leaf) == 1) {
+    push_der(L, issuer);
+    X509_free(issuer);
+  } else {
+    lua_pushnil(L);
+  }
+  X509_STORE_CTX_free(sctx);
+  ERR_clear_error();
+  return 1;
+}
+
 static int context_gc(lua_State *L) {
   lt_context *c = luaL_checkudata(L, 1, CONTEXT_MT);
   if (c->ctx) SSL_CTX_free(c->ctx);
@@ -375,12 +433,14 @@ static const luaL_Reg context_methods[] = {
   {"add_crl", context_add_crl}, {"set_groups", context_set_groups},
   {"set_sigalgs", context_set_sigalgs}, {"set_dhparam", context_set_dhparam},
   {"set_session_id_context", context_set_session_id_context},
+  {"certificate_der", context_certificate_der}, {"issuer_der", context_issuer_der},
   {NULL, NULL}
 };
 
 static const luaL_Reg context_funcs[] = {
   {"context_new", context_new}, {"root_certificates", core_root_certificates},
   {"get_ciphers", core_get_ciphers}, {"random_bytes", core_random_bytes},
+  {"digest", core_digest},
   {NULL, NULL}
 };
 

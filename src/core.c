@@ -106,6 +106,25 @@ int lt_emit_begin(lt_handle *h, const char *event) {
   return base;
 }
 
+/*
+** For hooks that answer OpenSSL at once (PSK, ALPN): calls like lt_emit_end
+** but leaves nres results (or the error object) above base - 1 and returns
+** the status. Ticks wait for the end of the outer callback.
+*/
+int lt_emit_call(int base, int nres) {
+  lua_State *L = main_L;
+  depth++;
+  int status = lt_pcall(L, lua_gettop(L) - base - 1, nres);
+  depth--;
+  lua_remove(L, base);
+  return status;
+}
+
+/* Drains nextTick callbacks queued by code that ran inside OpenSSL. */
+void lt_run_ticks(void) {
+  if (depth == 0) run_ticks(main_L);
+}
+
 /* The userdata stays on the stack during the call, so it cannot be collected. */
 void lt_emit_end(int base) {
   lua_State *L = main_L;
@@ -410,5 +429,6 @@ int luaopen_luatls_core(lua_State *L) {
   lt_open_x509(L);
   lt_open_process(L);
   lt_open_repl(L);
+  lt_open_hooks(L);
   return 1;
 }

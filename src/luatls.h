@@ -30,6 +30,8 @@ int lt_pcall(lua_State *L, int nargs, int nres);
 void lt_call(lua_State *L, int nargs);
 int lt_emit_begin(lt_handle *h, const char *event);
 void lt_emit_end(int base);
+int lt_emit_call(int base, int nres);
+void lt_run_ticks(void);
 void lt_handle_init(lt_handle *h, const char *kind, void (*close)(lt_handle *));
 void lt_handle_activate(lua_State *L, lt_handle *h, int idx);
 void lt_handle_deactivate(lt_handle *h);
@@ -60,6 +62,7 @@ void lt_open_tls(lua_State *L);
 void lt_open_x509(lua_State *L);
 void lt_open_process(lua_State *L);
 void lt_open_repl(lua_State *L);
+void lt_open_hooks(lua_State *L);
 
 int luaopen_luatls_core(lua_State *L);
 

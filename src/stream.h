@@ -30,7 +30,17 @@ typedef struct lt_stream {
   lt_buf out;
   SSL *ssl;
   int tls_state;
-  int hs_want;                  /* EV_READ or EV_WRITE while handshaking */
+  int hs_want;                  /* EV_READ or EV_WRITE while handshaking, 0 while a hook runs */
+  /* handshake hooks (hooks.c) */
+  unsigned hooks;               /* HOOK_* the script asked for */
+  int cert_state;               /* CERT_* of the certificate callback */
+  SSL_CTX *cert_ctx;            /* chosen by SNI, applied when OpenSSL calls again */
+  unsigned char *ocsp;          /* the response to staple */
+  size_t ocsp_len;
+  unsigned char *alpn, *npn;    /* a server's protocols, wire format */
+  size_t alpn_len, npn_len;
+  int hook_error;               /* registry ref: what failed the handshake in a hook */
+  int handshakes;               /* completed handshakes, for renegotiation */
   struct lt_stream *next_dirty;
 } lt_stream;
 
@@ -43,6 +53,20 @@ void lt_stream_emit_data(lt_stream *s, size_t n);
 void lt_stream_emit(lt_stream *s, const char *event);
 void lt_stream_flushed(lt_stream *s);
 void lt_buf_consume(lt_buf *b, size_t n);
+
+enum { CERT_IDLE, CERT_RUNNING, CERT_DONE, CERT_FAILED };
+
+#define HOOK_CERT       0x01   /* SNI contexts, SNICallback, OCSPRequest */
+#define HOOK_PSK        0x02
+#define HOOK_ALPN_CB    0x04   /* ALPNCallback */
+#define HOOK_KEYLOG     0x08
+#define HOOK_OCSP       0x10   /* server: staple; client: requestOCSP */
+#define HOOK_RENEG      0x20   /* report renegotiation to Lua */
+
+/* hooks.c */
+void lt_hooks_install(lt_stream *s, int is_server);
+void lt_hooks_free(lt_stream *s);
+int lt_hooks_push_error(lua_State *L, lt_stream *s);
 
 /* tls.c */
 void lt_tls_io(lt_stream *s, int revents);

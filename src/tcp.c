@@ -250,6 +250,7 @@ static void io_cb(EV_P_ ev_io *w, int revents) {
   s->busy--;
   if (s->closed) stream_release(s);
   else lt_stream_update(s);
+  lt_run_ticks();   /* ticks queued by hooks that ran inside OpenSSL */
 }
 
 /* Runs before the loop blocks: one flush per stream written to this iteration. */
@@ -303,6 +304,7 @@ static lt_stream *new_stream(lua_State *L, int fd) {
   lt_stream *s = lua_newuserdatauv(L, sizeof *s, 1);
   memset(s, 0, sizeof *s);
   s->fd = fd;
+  s->hook_error = LUA_NOREF;
   ev_io_init(&s->rio, io_cb, fd, EV_READ);
   ev_io_init(&s->wio, io_cb, fd, EV_WRITE);
   s->rio.data = s->wio.data = s;

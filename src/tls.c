@@ -42,9 +42,14 @@ static void handshake(lt_stream *s) {
   int e = SSL_get_error(s->ssl, r);
   if (e == SSL_ERROR_WANT_READ) { s->hs_want = EV_READ; return; }
   if (e == SSL_ERROR_WANT_WRITE) { s->hs_want = EV_WRITE; return; }
+  /* a hook is waiting for the script: no I/O until it answers */
+  if (e == SSL_ERROR_WANT_X509_LOOKUP || e == SSL_ERROR_WANT_CLIENT_HELLO_CB) { s->hs_want = 0; return; }
   s->hs_want = 0;
   s->eof = 1;
-  push_failure(lt_state(), s, e, 1);
+  if (s->closed) return;
+  lua_State *L = lt_state();
+  if (lt_hooks_push_error(L, s)) ERR_clear_error();
+  else push_failure(L, s, e, 1);
   lt_stream_emit_error(s);
 }
 
@@ -131,6 +136,7 @@ void lt_tls_free(lt_stream *s) {
   if (s->ssl == NULL) return;
   SSL_free(s->ssl);
   s->ssl = NULL;
+  lt_hooks_free(s);
 }
 
 /* ---------- Lua methods on streams ---------- */
@@ -170,6 +176,7 @@ static int stream_starttls(lua_State *L) {
   }
   SSL_set_verify(ssl, mode, verify_cb);
   s->ssl = ssl;
+  lt_hooks_install(s, is_server);
   s->tls_state = TLS_HANDSHAKE;
   s->hs_want = is_server ? EV_READ : EV_WRITE;
   lt_stream_update(s);
@@ -204,6 +211,13 @@ static int stream_verify_error(lua_State *L) {
   if (peer) {
     err = SSL_get_verify_result(s->ssl);
     X509_free(peer);
+  } else {
+    /* no certificate is right for a pre-shared key (TLS 1.3 PSK looks like resumption) */
+    const SSL_CIPHER *c = SSL_get_current_cipher(s->ssl);
+    SSL_SESSION *sess = SSL_get_session(s->ssl);
+    if ((c && SSL_CIPHER_get_auth_nid(c) == NID_auth_psk) ||
+        (sess && SSL_SESSION_get_protocol_version(sess) == TLS1_3_VERSION && SSL_session_reused(s->ssl)))
+      err = X509_V_OK;
   }
   if (err == X509_V_OK) return 0;
   lua_pushstring(L, verify_code_name(err));

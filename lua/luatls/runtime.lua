@@ -141,8 +141,10 @@ Usage: luatls [options] [script.lua | -] [arguments]
   --tls-min-v1.0 ... --tls-min-v1.3  the default minimum TLS version
   --tls-max-v1.2, --tls-max-v1.3   the default maximum TLS version
   --use-openssl-ca                 trust OpenSSL's CA store (the default)
+  --tls-keylog=FILE                append TLS key material to FILE (NSS key log format)
 
-Environment: LUATLS_EXTRA_CA_CERTS=FILE adds trusted CAs; LUATLS_PATH adds module paths.
+Environment: LUATLS_EXTRA_CA_CERTS=FILE adds trusted CAs; SSLKEYLOGFILE=FILE logs TLS
+keys as --tls-keylog does; LUATLS_PATH adds module paths.
 
 With no script, luatls starts the REPL on a terminal, or reads the script
 from standard input when that is not a terminal.
@@ -163,6 +165,8 @@ local function tls_flag(a)
   local tls = require('tls')
   local list = a:match('^%-%-tls%-cipher%-list=(.*)$')
   if list then tls.DEFAULT_CIPHERS = list return true end
+  local keylog = a:match('^%-%-tls%-keylog=(.+)$')
+  if keylog then tls._setKeylogFile(keylog) return true end
   local f = TLS_FLAGS[a]
   if f then tls[f[1]] = f[2] return true end
   return a == '--use-openssl-ca'

@@ -1,0 +1,302 @@
+-- The handshake hooks of tls: SNI (addContext, SNICallback), OCSP stapling,
+-- ALPN and NPN, PSK, keylog, renegotiation, and the TLSSocket methods that
+-- read the finished handshake. Installed into tls by tls.lua.
+local core = require('luatls.core')
+local errors = require('luatls.errors')
+
+local HOOK_CERT, HOOK_PSK, HOOK_ALPN_CB, HOOK_KEYLOG, HOOK_OCSP, HOOK_RENEG = 1, 2, 4, 8, 16, 32
+
+return function(tls, TLSSocket, handlers, Server)
+
+-- ALPN / NPN wire format ---------------------------------------------------
+
+-- { 'h2', 'http/1.1' } -> '\2h2\8http/1.1'; a string is taken as wire format already
+local function wire(name, list)
+  if list == nil then return nil end
+  if type(list) == 'string' then return list end
+  if type(list) ~= 'table' then
+    error(errors.invalid_arg_type('options.' .. name, 'a list of strings', list), 4)
+  end
+  local parts = {}
+  for i, p in ipairs(list) do
+    if type(p) ~= 'string' or #p == 0 or #p > 255 then
+      error(errors.invalid_arg_value(('options.%s[%d]'):format(name, i), p, 'must be a string of 1 to 255 bytes'), 4)
+    end
+    parts[#parts + 1] = string.char(#p) .. p
+  end
+  return table.concat(parts)
+end
+
+-- convertALPNProtocols(list[, out]) -> wire string; out.ALPNProtocols is set too, as in Node
+function tls.convertALPNProtocols(list, out)
+  local w = wire('ALPNProtocols', list)
+  if type(out) == 'table' then out.ALPNProtocols = w end
+  return w
+end
+
+-- keylog to a file: --tls-keylog=FILE or SSLKEYLOGFILE -----------------------
+
+local keylog_file
+function tls._setKeylogFile(path)
+  if keylog_file then keylog_file:close() end
+  keylog_file = path and assert(io.open(path, 'a'))
+  if keylog_file then keylog_file:setvbuf('line') end
+end
+local env_keylog = os.getenv('SSLKEYLOGFILE')
+if env_keylog and env_keylog ~= '' then pcall(tls._setKeylogFile, env_keylog) end
+
+handlers.keylog = function(s, line)
+  if keylog_file then keylog_file:write(line) end
+  if s._server then s._server:emit('keylog', line, s)
+  else s:emit('keylog', line) end
+end
+
+-- SNI -----------------------------------------------------------------------
+
+-- server:addContext(hostname, context): '*' matches within one label; later entries win
+function Server:addContext(hostname, context)
+  errors.check('hostname', hostname, 'string')
+  if type(context) ~= 'table' then error(errors.invalid_arg_type('context', 'of type table', context), 2) end
+  local ctx = getmetatable(context) == tls.SecureContext and context or tls.createSecureContext(context)
+  local pattern = '^' .. hostname:lower():gsub('[%^%$%(%)%%%.%[%]%+%-%?]', '%%%0'):gsub('%*', '[^.]*') .. '$'
+  local list = self._contexts or {}
+  self._contexts = list
+  list[#list + 1] = { pattern = pattern, context = ctx }
+  return self
+end
+
+function Server:_findContext(servername)
+  local list = self._contexts
+  if not list or not servername then return nil end
+  servername = servername:lower()
+  for i = #list, 1, -1 do
+    if servername:match(list[i].pattern) then return list[i].context end
+  end
+  return nil
+end
+
+-- answers the certificate callback once: OCSPRequest listeners come after SNI
+local function finish_cert(s, ctx)
+  local server = s._server
+  if server:listenerCount('OCSPRequest') == 0 then
+    return s._handle:cert_done(ctx and ctx.context)
+  end
+  local sc = (ctx or server._context).context
+  local answered = false
+  server:emit('OCSPRequest', sc:certificate_der(), sc:issuer_der(), function(err, response)
+    if s.destroyed then return errors.new('ERR_SOCKET_CLOSED', 'Socket is closed') end
+    if answered then
+      local e = errors.new('ERR_MULTIPLE_CALLBACK', 'Callback called multiple times')
+      s:destroy(e)
+      return e
+    end
+    answered = true
+    if err then return s._handle:cert_fail(err) end
+    if response ~= nil and type(response) ~= 'string' then
+      return s._handle:cert_fail(errors.invalid_arg_type('response', 'a string or nil', response))
+    end
+    s._handle:cert_done(ctx and ctx.context, response)
+  end)
+end
+
+handlers.certcb = function(s, servername)
+  local server = s._server
+  s.servername = servername or false
+  local sni = server._SNICallback
+  if not sni then return finish_cert(s, server:_findContext(servername)) end
+  local answered = false
+  local function cb(err, ctx)
+    if s.destroyed then return errors.new('ERR_SOCKET_CLOSED', 'Socket is closed') end
+    if answered then
+      local e = errors.new('ERR_MULTIPLE_CALLBACK', 'Callback called multiple times')
+      s:destroy(e)
+      return e
+    end
+    answered = true
+    if err then return s._handle:cert_fail(err) end
+    if ctx ~= nil and getmetatable(ctx) ~= tls.SecureContext then
+      local ok, made = pcall(tls.createSecureContext, ctx)
+      if not ok then return s._handle:cert_fail(made) end
+      ctx = made
+    end
+    finish_cert(s, ctx)
+  end
+  local ok, err = xpcall(sni, errors.traceback, servername or '', cb)
+  if not ok and not answered then
+    answered = true
+    s._handle:cert_fail(err)
+  end
+end
+
+handlers.ocspresponse = function(s, response)
+  s:emit('OCSPResponse', response)
+end
+
+-- PSK -------------------------------------------------------------------------
+
+-- a hook that raises or answers wrongly fails the handshake with that error
+local function guarded(s, f, ...)
+  local ok, res = xpcall(f, errors.traceback, ...)
+  if not ok then
+    s._handle:set_hook_error(res)
+    return nil
+  end
+  return res
+end
+
+handlers.psk = function(s, arg)
+  local opts = s._tlsOptions
+  if s._server then
+    local key = guarded(s, s._server._pskCallback, s, arg)
+    if key ~= nil and type(key) ~= 'string' then
+      s._handle:set_hook_error(errors.invalid_arg_type('psk', 'a string', key))
+      return nil
+    end
+    return key
+  end
+  local r = guarded(s, opts.pskCallback, arg)
+  if r == nil then return nil end
+  if type(r) ~= 'table' or type(r.psk) ~= 'string' or type(r.identity) ~= 'string' or #r.identity > 128 then
+    s._handle:set_hook_error(errors.invalid_arg_type('pskCallback result',
+      'a table { psk = string, identity = string of at most 128 bytes }', r))
+    return nil
+  end
+  return r
+end
+
+-- ALPNCallback --------------------------------------------------------------
+
+handlers.alpn = function(s, protocols, servername)
+  local chosen = guarded(s, s._server._ALPNCallback, { servername = servername, protocols = protocols })
+  if chosen == nil then return nil end
+  for _, p in ipairs(protocols) do if p == chosen then return chosen end end
+  s._handle:set_hook_error(errors.new('ERR_TLS_ALPN_CALLBACK_INVALID_RESULT',
+    ('ALPN callback returned a value (%s) that did not match any of the client\'s offered protocols (%s)')
+      :format(tostring(chosen), table.concat(protocols, ', '))))
+  return nil
+end
+
+-- renegotiation ---------------------------------------------------------------
+
+handlers.renegotiation = function(s)
+  if s._renegotiationDisabled then
+    return s:destroy(errors.new('ERR_TLS_RENEGOTIATION_DISABLED', 'TLS session renegotiation disabled for this socket'))
+  end
+  -- as Node: at most CLIENT_RENEG_LIMIT renegotiations per CLIENT_RENEG_WINDOW seconds
+  local now = core.now()
+  if now - (s._lastHandshake or 0) >= tls.CLIENT_RENEG_WINDOW * 1000 then s._renegotiations = 0 end
+  s._lastHandshake = now
+  s._renegotiations = (s._renegotiations or 0) + 1
+  if s._renegotiations > tls.CLIENT_RENEG_LIMIT then
+    s:destroy(errors.new('ERR_TLS_SESSION_ATTACK', 'TLS session renegotiation attack detected'))
+  end
+end
+
+handlers.renegotiated = function(s)
+  if s._server and s._renegRequestCert then
+    local code = s._handle:verify_error()
+    s.authorized, s.authorizationError = code == nil, code
+  end
+  local cbs = s._renegCallbacks
+  s._renegCallbacks = nil
+  for _, cb in ipairs(cbs or {}) do cb(nil) end
+  s:emit('secure')
+end
+
+-- flags and wire lists for one socket, before its handshake starts
+function TLSSocket:_installHooks(is_server)
+  local flags, alpn, npn = HOOK_RENEG, nil, nil
+  if keylog_file or (is_server and self._server or self):listenerCount('keylog') > 0 then
+    flags = flags | HOOK_KEYLOG
+  end
+  if is_server then
+    local server = self._server
+    local ocsp = server:listenerCount('OCSPRequest') > 0
+    if server._SNICallback or server._contexts or ocsp then flags = flags | HOOK_CERT end
+    if ocsp then flags = flags | HOOK_OCSP end
+    if server._pskCallback then flags = flags | HOOK_PSK end
+    if server._ALPNCallback then flags = flags | HOOK_ALPN_CB end
+    alpn, npn = server._alpn, server._npn
+  else
+    local opts = self._tlsOptions
+    if opts.pskCallback then flags = flags | HOOK_PSK end
+    if opts.requestOCSP then flags = flags | HOOK_OCSP end
+    npn = self._npn
+  end
+  self._handle:set_hooks(flags, alpn, npn)
+end
+
+-- server options of the hooks, checked once
+function Server:_hookOptions(options)
+  for _, k in ipairs({ 'SNICallback', 'pskCallback', 'ALPNCallback' }) do
+    if options[k] ~= nil then errors.check('options.' .. k, options[k], 'function') end
+  end
+  if options.ALPNCallback and options.ALPNProtocols then
+    error(errors.new('ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS',
+      'The ALPNCallback and ALPNProtocols TLS options are mutually exclusive', nil, 'TypeError'), 4)
+  end
+  if options.pskIdentityHint ~= nil then errors.check('options.pskIdentityHint', options.pskIdentityHint, 'string') end
+  self._SNICallback = options.SNICallback
+  self._pskCallback = options.pskCallback
+  self._ALPNCallback = options.ALPNCallback
+  self._alpn = wire('ALPNProtocols', options.ALPNProtocols)
+  self._npn = wire('NPNProtocols', options.NPNProtocols)
+end
+
+-- after the handshake: what was negotiated
+function TLSSocket:_readNegotiated()
+  self.alpnProtocol = self._handle:alpn_protocol()
+  self.npnProtocol = self._handle:npn_protocol()
+end
+
+-- TLSSocket methods -----------------------------------------------------------
+
+local function open(s) return s._handle and not s.destroyed end
+
+-- renegotiate({ rejectUnauthorized =, requestCert = }, cb): TLS 1.2 and below
+function TLSSocket:renegotiate(options, cb)
+  if type(options) ~= 'table' then error(errors.invalid_arg_type('options', 'of type table', options), 2) end
+  if cb ~= nil then errors.check('callback', cb, 'function') end
+  if not open(self) then return false end
+  local request = options.requestCert == true
+  local reject = options.rejectUnauthorized ~= false
+  local ok, err = self._handle:renegotiate(request, reject)
+  if not ok then
+    if cb then process.nextTick(cb, err) end
+    return false
+  end
+  self._renegRequestCert = request
+  if cb then
+    self._renegCallbacks = self._renegCallbacks or {}
+    table.insert(self._renegCallbacks, cb)
+  end
+  return true
+end
+
+function TLSSocket:disableRenegotiation() self._renegotiationDisabled = true end
+
+function TLSSocket:getFinished() return open(self) and self._handle:finished(false) or nil end
+function TLSSocket:getPeerFinished() return open(self) and self._handle:finished(true) or nil end
+function TLSSocket:getTLSTicket() return open(self) and self._handle:tls_ticket() or nil end
+
+function TLSSocket:exportKeyingMaterial(length, label, context)
+  if math.type(length) ~= 'integer' then error(errors.invalid_arg_type('length', 'an integer', length), 2) end
+  errors.check('label', label, 'string')
+  if context ~= nil then errors.check('context', context, 'string') end
+  if not open(self) then error(errors.new('ERR_SOCKET_CLOSED', 'Socket is closed'), 2) end
+  return self._handle:export_keying_material(length, label, context)
+end
+
+function TLSSocket:setMaxSendFragment(size)
+  if math.type(size) ~= 'integer' then error(errors.invalid_arg_type('size', 'an integer', size), 2) end
+  if size < 512 or size > 16384 then
+    error(errors.new('ERR_OUT_OF_RANGE', ('The value of "size" is out of range. It must be >= 512 && <= 16384. Received %d'):format(size), nil, 'RangeError'), 2)
+  end
+  return open(self) and self._handle:set_max_send_fragment(size) or false
+end
+
+function TLSSocket:enableTrace()
+  if open(self) then self._handle:enable_trace() end
+end
+
+end

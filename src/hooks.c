@@ -1,0 +1,499 @@
+/*
+** hooks.c
+** OpenSSL callbacks that ask the script: the certificate callback (SNI,
+** OCSPRequest; it pauses the handshake until Lua answers), PSK, ALPN and
+** NPN, OCSP stapling, keylog, and the info callback that sees
+** renegotiation. Every call into Lua is protected; a hook that fails
+** leaves its error in s->hook_error, and the handshake reports that.
+*/
+#include <string.h>
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
+#include "stream.h"
+
+static lt_stream *stream_of(SSL *ssl) { return SSL_get_app_data(ssl); }
+
+static void set_hook_error(lua_State *L, lt_stream *s) {
+  if (s->hook_error != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, s->hook_error);
+  s->hook_error = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+/* Pushes the error a hook left, if any, and forgets it. */
+int lt_hooks_push_error(lua_State *L, lt_stream *s) {
+  if (s->hook_error == LUA_NOREF) return 0;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, s->hook_error);
+  luaL_unref(L, LUA_REGISTRYINDEX, s->hook_error);
+  s->hook_error = LUA_NOREF;
+  return 1;
+}
+
+/* ---------- certificate callback: SNI and OCSPRequest ---------- */
+
+/* Copies a context's certificates, keys, chains and trust into one SSL, as Node does. */
+static int use_context(SSL *ssl, SSL_CTX *ctx) {
+  int ok = 1;
+  SSL_certs_clear(ssl);
+  if (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST)) {
+    do {
+      X509 *x = SSL_CTX_get0_certificate(ctx);
+      EVP_PKEY *key = SSL_CTX_get0_privatekey(ctx);
+      STACK_OF(X509) *chain = NULL;
+      SSL_CTX_get0_chain_certs(ctx, &chain);
+      if (x && key)
+        ok = ok && SSL_use_certificate(ssl, x) && SSL_use_PrivateKey(ssl, key) && SSL_set1_chain(ssl, chain);
+    } while (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT));
+  }
+  SSL_set1_verify_cert_store(ssl, SSL_CTX_get_cert_store(ctx));
+  STACK_OF(X509_NAME) *cas = SSL_CTX_get_client_CA_list(ctx);
+  if (cas) SSL_set_client_CA_list(ssl, SSL_dup_CA_list(cas));
+  return ok;
+}
+
+/*
+** First call: ask Lua ('certcb' with the server name) and pause (-1) unless
+** it answered at once. OpenSSL calls again when the handshake is driven
+** after the answer; then the chosen context is applied.
+*/
+static int cert_cb(SSL *ssl, void *arg) {
+  lt_stream *s = arg;
+  if (s->cert_state == CERT_IDLE) {
+    s->cert_state = CERT_RUNNING;
+    int base = lt_emit_begin(&s->h, "certcb");
+    if (!base) return 0;
+    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    if (name) lua_pushstring(lt_state(), name);
+    else lua_pushnil(lt_state());
+    lt_emit_end(base);
+  }
+  switch (s->cert_state) {
+    case CERT_RUNNING: return -1;
+    case CERT_DONE: return s->cert_ctx ? use_context(ssl, s->cert_ctx) : 1;
+    default: return 0;
+  }
+}
+
+/* the handshake waits on the certificate callback: drive it again next iteration */
+static void resume_handshake(lt_stream *s) {
+  if (s->tls_state == TLS_HANDSHAKE && !s->closed) ev_feed_event(lt_loop, &s->wio, EV_WRITE);
+}
+
+static lt_stream *hooked(lua_State *L) {
+  lt_stream *s = lt_checkstream(L, 1);
+  if (s->closed || s->ssl == NULL) {
+    lt_push_error(L, "ERR_SOCKET_CLOSED", "Socket is closed");
+    lua_error(L);
+  }
+  return s;
+}
+
+/* s:cert_done([ctx][, ocsp_der]) */
+static int stream_cert_done(lua_State *L) {
+  lt_stream *s = hooked(L);
+  SSL_CTX *ctx = lua_isnoneornil(L, 2) ? NULL : lt_checkcontext(L, 2);
+  size_t n = 0;
+  const char *ocsp = luaL_optlstring(L, 3, NULL, &n);
+  if (s->cert_state != CERT_RUNNING) {
+    lt_push_error(L, "ERR_MULTIPLE_CALLBACK", "Callback called multiple times");
+    return lua_error(L);
+  }
+  if (ctx) {
+    SSL_CTX_up_ref(ctx);
+    SSL_CTX_free(s->cert_ctx);
+    s->cert_ctx = ctx;
+  }
+  if (ocsp && n > 0) {
+    free(s->ocsp);
+    s->ocsp = malloc(n);
+    if (s->ocsp) {
+      memcpy(s->ocsp, ocsp, n);
+      s->ocsp_len = n;
+    }
+  }
+  s->cert_state = CERT_DONE;
+  resume_handshake(s);
+  return 0;
+}
+
+/* s:cert_fail(err): the handshake fails with err */
+static int stream_cert_fail(lua_State *L) {
+  lt_stream *s = hooked(L);
+  lua_settop(L, 2);
+  set_hook_error(L, s);
+  s->cert_state = CERT_FAILED;
+  resume_handshake(s);
+  return 0;
+}
+
+/* s:set_hook_error(err): a synchronous hook failed */
+static int stream_set_hook_error(lua_State *L) {
+  lt_stream *s = lt_checkstream(L, 1);
+  lua_settop(L, 2);
+  set_hook_error(L, s);
+  return 0;
+}
+
+/* ---------- OCSP ---------- */
+
+static int status_cb(SSL *ssl, void *arg) {
+  lt_stream *s = stream_of(ssl);
+  (void)arg;
+  if (s == NULL || !(s->hooks & HOOK_OCSP)) return SSL_is_server(ssl) ? SSL_TLSEXT_ERR_NOACK : 1;
+  if (SSL_is_server(ssl)) {
+    if (s->ocsp == NULL) return SSL_TLSEXT_ERR_NOACK;
+    unsigned char *copy = OPENSSL_malloc(s->ocsp_len);   /* OpenSSL frees it */
+    if (copy == NULL) return SSL_TLSEXT_ERR_NOACK;
+    memcpy(copy, s->ocsp, s->ocsp_len);
+    SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)s->ocsp_len);
+    return SSL_TLSEXT_ERR_OK;
+  }
+  const unsigned char *resp;
+  long len = SSL_get_tlsext_status_ocsp_resp(ssl, &resp);
+  int base = lt_emit_begin(&s->h, "ocspresponse");
+  if (base) {
+    if (resp && len > 0) lua_pushlstring(lt_state(), (const char *)resp, (size_t)len);
+    else lua_pushnil(lt_state());
+    lt_emit_end(base);
+  }
+  return 1;
+}
+
+/* ---------- PSK ---------- */
+
+static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
+                                  unsigned int max_len) {
+  lt_stream *s = stream_of(ssl);
+  lua_State *L = lt_state();
+  int base = s ? lt_emit_begin(&s->h, "psk") : 0;
+  if (!base) return 0;
+  lua_pushstring(L, identity ? identity : "");
+  unsigned int n = 0;
+  if (lt_emit_call(base, 1) != LUA_OK) {
+    set_hook_error(L, s);
+    return 0;
+  }
+  size_t len;
+  const char *key = lua_tolstring(L, -1, &len);
+  if (key && len <= max_len) {
+    memcpy(psk, key, len);
+    n = (unsigned int)len;
+  }
+  lua_pop(L, 1);
+  return n;
+}
+
+static unsigned int psk_client_cb(SSL *ssl, const char *hint, char *identity,
+                                  unsigned int max_identity, unsigned char *psk, unsigned int max_psk) {
+  lt_stream *s = stream_of(ssl);
+  lua_State *L = lt_state();
+  int base = s ? lt_emit_begin(&s->h, "psk") : 0;
+  if (!base) return 0;
+  if (hint) lua_pushstring(L, hint);
+  else lua_pushnil(L);
+  if (lt_emit_call(base, 1) != LUA_OK) {
+    set_hook_error(L, s);
+    return 0;
+  }
+  unsigned int n = 0;
+  if (lua_istable(L, -1)) {
+    size_t klen, ilen;
+    lua_getfield(L, -1, "psk");
+    lua_getfield(L, -2, "identity");
+    const char *key = lua_tolstring(L, -2, &klen), *id = lua_tolstring(L, -1, &ilen);
+    if (key && id && klen <= max_psk && ilen < max_identity) {
+      memcpy(psk, key, klen);
+      memcpy(identity, id, ilen + 1);
+      n = (unsigned int)klen;
+    }
+    lua_pop(L, 2);
+  }
+  lua_pop(L, 1);
+  return n;
+}
+
+/* ---------- ALPN and NPN ---------- */
+
+/* a wire-format list as a Lua sequence of strings */
+static void push_protocols(lua_State *L, const unsigned char *in, unsigned int inlen) {
+  lua_newtable(L);
+  for (unsigned int i = 0, k = 0; i < inlen; i += 1u + in[i]) {
+    if (i + 1u + in[i] > inlen) break;
+    lua_pushlstring(L, (const char *)in + i + 1, in[i]);
+    lua_rawseti(L, -2, ++k);
+  }
+}
+
+/* the chosen name must point into the client's list */
+static int find_protocol(const unsigned char *in, unsigned int inlen, const char *name, size_t n,
+                         const unsigned char **out, unsigned char *outlen) {
+  for (unsigned int i = 0; i < inlen; i += 1u + in[i]) {
+    if (in[i] == n && i + 1u + n <= inlen && memcmp(in + i + 1, name, n) == 0) {
+      *out = in + i + 1;
+      *outlen = (unsigned char)n;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                          const unsigned char *in, unsigned int inlen, void *arg) {
+  lt_stream *s = stream_of(ssl);
+  (void)arg;
+  if (s == NULL) return SSL_TLSEXT_ERR_NOACK;
+  if (s->hooks & HOOK_ALPN_CB) {
+    lua_State *L = lt_state();
+    int base = lt_emit_begin(&s->h, "alpn");
+    if (!base) return SSL_TLSEXT_ERR_ALERT_FATAL;
+    push_protocols(L, in, inlen);
+    const char *sn = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    if (sn) lua_pushstring(L, sn);
+    else lua_pushnil(L);
+    if (lt_emit_call(base, 1) != LUA_OK) {
+      set_hook_error(L, s);
+      return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    size_t n;
+    const char *name = lua_tolstring(L, -1, &n);
+    int found = name && find_protocol(in, inlen, name, n, out, outlen);
+    lua_pop(L, 1);
+    return found ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_ALERT_FATAL;
+  }
+  if (s->alpn == NULL) return SSL_TLSEXT_ERR_NOACK;
+  /* the server's preference wins, as in Node */
+  if (SSL_select_next_proto((unsigned char **)out, outlen, s->alpn, (unsigned int)s->alpn_len,
+                            in, inlen) != OPENSSL_NPN_NEGOTIATED)
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+static int npn_advertise_cb(SSL *ssl, const unsigned char **out, unsigned int *outlen, void *arg) {
+  lt_stream *s = stream_of(ssl);
+  (void)arg;
+  if (s == NULL || s->npn == NULL) return SSL_TLSEXT_ERR_NOACK;
+  *out = s->npn;
+  *outlen = (unsigned int)s->npn_len;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+static int npn_select_cb(SSL *ssl, unsigned char **out, unsigned char *outlen,
+                         const unsigned char *in, unsigned int inlen, void *arg) {
+  lt_stream *s = stream_of(ssl);
+  (void)arg;
+  if (s == NULL || s->npn == NULL) return SSL_TLSEXT_ERR_NOACK;
+  SSL_select_next_proto(out, outlen, s->npn, (unsigned int)s->npn_len, in, inlen);
+  return SSL_TLSEXT_ERR_OK;
+}
+
+/* ---------- keylog and renegotiation ---------- */
+
+static void keylog_cb(const SSL *ssl, const char *line) {
+  lt_stream *s = SSL_get_app_data(ssl);
+  if (s == NULL || !(s->hooks & HOOK_KEYLOG)) return;
+  int base = lt_emit_begin(&s->h, "keylog");
+  if (!base) return;
+  lua_pushfstring(lt_state(), "%s\n", line);
+  lt_emit_end(base);
+}
+
+/* after the first handshake, a new one is a renegotiation (TLS 1.2 and below) */
+static void info_cb(const SSL *ssl, int where, int ret) {
+  lt_stream *s = SSL_get_app_data(ssl);
+  (void)ret;
+  if (s == NULL) return;
+  if (where & SSL_CB_HANDSHAKE_DONE) s->handshakes++;
+  if (!(s->hooks & HOOK_RENEG) || s->handshakes == 0 || SSL_version(ssl) >= TLS1_3_VERSION) return;
+  const char *event = (where & SSL_CB_HANDSHAKE_START) ? "renegotiation"
+                    : (where & SSL_CB_HANDSHAKE_DONE) && s->handshakes > 1 ? "renegotiated" : NULL;
+  if (event == NULL) return;
+  int base = lt_emit_begin(&s->h, event);
+  if (base) lt_emit_end(base);
+}
+
+/* ---------- installing ---------- */
+
+void lt_hooks_install(lt_stream *s, int is_server) {
+  SSL *ssl = s->ssl;
+  SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+  SSL_set_app_data(ssl, s);
+  SSL_set_info_callback(ssl, info_cb);
+  if (s->hooks & HOOK_CERT) SSL_set_cert_cb(ssl, cert_cb, s);
+  if (s->hooks & HOOK_PSK) {
+    if (is_server) SSL_set_psk_server_callback(ssl, psk_server_cb);
+    else SSL_set_psk_client_callback(ssl, psk_client_cb);
+  }
+  /* the next three live on the shared context; they find their stream by app data */
+  if (s->hooks & HOOK_KEYLOG) SSL_CTX_set_keylog_callback(ctx, keylog_cb);
+  if (s->hooks & HOOK_OCSP) {
+    SSL_CTX_set_tlsext_status_cb(ctx, status_cb);
+    if (!is_server) SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);
+  }
+  if (is_server && (s->alpn || (s->hooks & HOOK_ALPN_CB))) SSL_CTX_set_alpn_select_cb(ctx, alpn_select_cb, NULL);
+  if (s->npn) {
+    if (is_server) SSL_CTX_set_next_protos_advertised_cb(ctx, npn_advertise_cb, NULL);
+    else SSL_CTX_set_next_proto_select_cb(ctx, npn_select_cb, NULL);
+  }
+}
+
+void lt_hooks_free(lt_stream *s) {
+  SSL_CTX_free(s->cert_ctx);
+  s->cert_ctx = NULL;
+  free(s->ocsp);
+  free(s->alpn);
+  free(s->npn);
+  s->ocsp = s->alpn = s->npn = NULL;
+  if (s->hook_error != LUA_NOREF && s->hook_error != 0) luaL_unref(lt_state(), LUA_REGISTRYINDEX, s->hook_error);
+  s->hook_error = LUA_NOREF;
+}
+
+/* ---------- Lua methods ---------- */
+
+static unsigned char *dup_string(lua_State *L, int idx, size_t *n) {
+  const char *p = luaL_checklstring(L, idx, n);
+  unsigned char *copy = *n ? malloc(*n) : NULL;
+  if (copy) memcpy(copy, p, *n);
+  return copy;
+}
+
+/* s:set_hooks(flags[, alpn_wire][, npn_wire][, psk_hint]): before starttls' handshake runs */
+static int stream_set_hooks(lua_State *L) {
+  lt_stream *s = lt_checkstream(L, 1);
+  s->hooks = (unsigned)luaL_checkinteger(L, 2);
+  if (!lua_isnoneornil(L, 3)) { free(s->alpn); s->alpn = dup_string(L, 3, &s->alpn_len); }
+  if (!lua_isnoneornil(L, 4)) { free(s->npn); s->npn = dup_string(L, 4, &s->npn_len); }
+  return 0;
+}
+
+static int stream_alpn_protocol(lua_State *L) {
+  lt_stream *s = hooked(L);
+  const unsigned char *p;
+  unsigned int n;
+  SSL_get0_alpn_selected(s->ssl, &p, &n);
+  if (n == 0) lua_pushboolean(L, 0);
+  else lua_pushlstring(L, (const char *)p, n);
+  return 1;
+}
+
+static int stream_npn_protocol(lua_State *L) {
+  lt_stream *s = hooked(L);
+  const unsigned char *p;
+  unsigned int n;
+  SSL_get0_next_proto_negotiated(s->ssl, &p, &n);
+  if (n == 0) lua_pushboolean(L, 0);
+  else lua_pushlstring(L, (const char *)p, n);
+  return 1;
+}
+
+static int stream_set_alpn(lua_State *L) {
+  lt_stream *s = hooked(L);
+  size_t n;
+  const char *wire = luaL_checklstring(L, 2, &n);
+  SSL_set_alpn_protos(s->ssl, (const unsigned char *)wire, (unsigned int)n);
+  return 0;
+}
+
+static int stream_set_psk_hint(lua_State *L) {
+  lt_stream *s = hooked(L);
+  SSL_use_psk_identity_hint(s->ssl, luaL_checkstring(L, 2));
+  return 0;
+}
+
+/* s:renegotiate(request_cert, reject_unauthorized) -> true | nil, err */
+static int stream_renegotiate(lua_State *L) {
+  lt_stream *s = hooked(L);
+  if (SSL_is_server(s->ssl) && lua_toboolean(L, 2)) {
+    int mode = SSL_VERIFY_PEER | (lua_toboolean(L, 3) ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
+    SSL_set_verify(s->ssl, mode, SSL_get_verify_callback(s->ssl));
+  }
+  /* a full handshake, so that a new certificate request is answered */
+  SSL_set_options(s->ssl, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
+  ERR_clear_error();
+  if (!SSL_renegotiate(s->ssl)) {
+    lua_pushnil(L);
+    if (!lt_push_ssl_queue_error(L)) lt_push_error(L, "ERR_TLS_RENEGOTIATE", "Attempt to renegotiate TLS session failed");
+    return 2;
+  }
+  /* sends the HelloRequest (or ClientHello) now; the rest comes with reads */
+  SSL_do_handshake(s->ssl);
+  ERR_clear_error();
+  ev_feed_event(lt_loop, &s->wio, EV_WRITE);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int stream_finished(lua_State *L) {
+  lt_stream *s = hooked(L);
+  unsigned char buf[EVP_MAX_MD_SIZE];
+  size_t n = lua_toboolean(L, 2) ? SSL_get_peer_finished(s->ssl, buf, sizeof buf)
+                                 : SSL_get_finished(s->ssl, buf, sizeof buf);
+  if (n == 0) return 0;
+  lua_pushlstring(L, (const char *)buf, n < sizeof buf ? n : sizeof buf);
+  return 1;
+}
+
+/* s:export_keying_material(length, label[, context]) */
+static int stream_export_keying_material(lua_State *L) {
+  lt_stream *s = hooked(L);
+  lua_Integer len = luaL_checkinteger(L, 2);
+  size_t llen, clen = 0;
+  const char *label = luaL_checklstring(L, 3, &llen);
+  const char *context = luaL_optlstring(L, 4, NULL, &clen);
+  luaL_argcheck(L, len > 0 && len <= 65536, 2, "length out of range");
+  luaL_Buffer b;
+  unsigned char *out = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)len);
+  ERR_clear_error();
+  if (SSL_export_keying_material(s->ssl, out, (size_t)len, label, llen,
+                                 (const unsigned char *)context, clen, context != NULL) != 1) {
+    if (!lt_push_ssl_queue_error(L))
+      lt_push_error(L, "ERR_TLS_EXPORT_KEYING_MATERIAL", "Key export failed");
+    return lua_error(L);
+  }
+  luaL_pushresultsize(&b, (size_t)len);
+  return 1;
+}
+
+static int stream_set_max_send_fragment(lua_State *L) {
+  lt_stream *s = hooked(L);
+  lua_pushboolean(L, SSL_set_max_send_fragment(s->ssl, (long)luaL_checkinteger(L, 2)) == 1);
+  return 1;
+}
+
+/* OpenSSL's own trace of the handshake messages, on stderr */
+static int stream_enable_trace(lua_State *L) {
+  lt_stream *s = hooked(L);
+  static BIO *err_bio;
+  if (err_bio == NULL) err_bio = BIO_new_fp(stderr, BIO_NOCLOSE);
+  SSL_set_msg_callback(s->ssl, SSL_trace);
+  SSL_set_msg_callback_arg(s->ssl, err_bio);
+  return 0;
+}
+
+static int stream_tls_ticket(lua_State *L) {
+  lt_stream *s = hooked(L);
+  SSL_SESSION *sess = SSL_get_session(s->ssl);
+  const unsigned char *t;
+  size_t n = 0;
+  if (sess) SSL_SESSION_get0_ticket(sess, &t, &n);
+  if (n == 0) return 0;
+  lua_pushlstring(L, (const char *)t, n);
+  return 1;
+}
+
+static const luaL_Reg hook_methods[] = {
+  {"set_hooks", stream_set_hooks}, {"cert_done", stream_cert_done},
+  {"cert_fail", stream_cert_fail}, {"set_hook_error", stream_set_hook_error},
+  {"alpn_protocol", stream_alpn_protocol}, {"npn_protocol", stream_npn_protocol},
+  {"set_alpn", stream_set_alpn}, {"set_psk_hint", stream_set_psk_hint},
+  {"renegotiate", stream_renegotiate}, {"finished", stream_finished},
+  {"export_keying_material", stream_export_keying_material},
+  {"set_max_send_fragment", stream_set_max_send_fragment},
+  {"enable_trace", stream_enable_trace}, {"tls_ticket", stream_tls_ticket},
+  {NULL, NULL}
+};
+
+void lt_open_hooks(lua_State *L) {
+  luaL_getmetatable(L, STREAM_MT);
+  lua_getfield(L, -1, "__index");
+  luaL_setfuncs(L, hook_methods, 0);
+  lua_pop(L, 2);
+}
