@@ -87,7 +87,7 @@ Socket._handlers = handlers
 function Socket:_attach(handle)
   self._handle = handle
   local hs = self._handlers
-  handle:start(function(ev, a) return hs[ev](self, a) end)
+  handle:start(function(ev, ...) return hs[ev](self, ...) end)
   if not self._refed then handle:setref(false) end
   if self._flowing ~= false then handle:read_start() end
 end

@@ -125,12 +125,7 @@ handlers.secure = function(s)
 end
 
 handlers.error = function(s, err)
-  local server = s._server
-  if server and not s._secured then
-    s:destroy()
-    server:emit('tlsClientError', err, s)
-    return
-  end
+  if s._server and not s._secured then return s:destroy(err) end
   net.Socket._handlers.error(s, err)
 end
 
@@ -143,6 +138,14 @@ end
 
 function TLSSocket:destroy(err)
   if self._hsTimer then self._hsTimer:close(); self._hsTimer = nil end
+  -- a server's socket that fails before its handshake completes is the
+  -- server's 'tlsClientError', as in Node
+  local server = self._server
+  if err and server and not self._secured and not self.destroyed then
+    net.Socket.destroy(self)
+    server:emit('tlsClientError', err, self)
+    return self
+  end
   return net.Socket.destroy(self, err)
 end
 

@@ -64,6 +64,15 @@ function M.check(name, v, t, optional)
   return v
 end
 
+-- any raised value as an error object: a string becomes its message, the
+-- traceback after it the stack
+function M.from(e)
+  if type(e) == 'table' then return e end
+  local text = tostring(e)
+  local message, stack = text:match('^(.-)\n(stack traceback:.*)$')
+  return M.new(nil, message or text, { stack = stack })
+end
+
 -- message handler for xpcall: error objects gain a stack, strings a traceback
 function M.traceback(e)
   if type(e) == 'table' then

@@ -124,7 +124,7 @@ handlers.certcb = function(s, servername)
   local ok, err = xpcall(sni, errors.traceback, servername or '', cb)
   if not ok and not answered then
     answered = true
-    s._handle:cert_fail(err)
+    s._handle:cert_fail(errors.from(err))
   end
 end
 
@@ -138,7 +138,7 @@ end
 local function guarded(s, f, ...)
   local ok, res = xpcall(f, errors.traceback, ...)
   if not ok then
-    s._handle:set_hook_error(res)
+    s._handle:set_hook_error(errors.from(res))
     return nil
   end
   return res
