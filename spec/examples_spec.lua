@@ -57,3 +57,49 @@ describe('examples', function()
     assert.equal('server bound\nserver connected authorized\nserver connected authorized\n', server_out)
   end)
 end)
+
+describe('hook examples', function()
+  local function run(name, args)
+    local out, code = H.sh('timeout 20 ' .. H.LUATLS .. ' examples/' .. name .. '.lua ' .. (args or '') .. ' 2>&1')
+    assert.equal(0, code, out)
+    local lines = {}
+    for l in out:gmatch('[^\n]+') do lines[#lines + 1] = l end
+    table.sort(lines)
+    return lines
+  end
+
+  it('sni-server.lua serves each name its certificate', function()
+    assert.same({ 'localhost -> localhost authorized', 'wrong.example -> wrong.example authorized',
+      'you asked for localhost', 'you asked for wrong.example' }, run('sni-server'))
+  end)
+
+  it('alpn.lua negotiates by the server\'s order and refuses a stranger', function()
+    assert.same({ 'http/1.1,h2: speaking h2', 'http/1.1: speaking http/1.1',
+      'spdy/3: ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' }, run('alpn'))
+  end)
+
+  it('psk.lua connects with a pre-shared key over TLS 1.2 and 1.3', function()
+    assert.same({ 'hello over TLSv1.2 PSK-AES128-GCM-SHA256', 'hello over TLSv1.3 TLS_AES_128_GCM_SHA256' }, run('psk'))
+  end)
+
+  it('ocsp-stapling.lua staples the response', function()
+    local lines = run('ocsp-stapling')
+    assert.matches('^OCSPRequest for a certificate of %d+ bytes; issuer %d+$', lines[1])
+    assert.matches('^stapled OCSP response: %d+ bytes %(as sent%)$', lines[2])
+  end)
+
+  it('keylog.lua writes the five TLS 1.3 secrets', function()
+    local file = os.tmpname()
+    os.remove(file)
+    local lines = run('keylog', file)
+    local log = require('fs').readFileSync(file)
+    os.remove(file)
+    assert.equal(6, #lines)
+    local _, n = log:gsub('\n', '')
+    assert.equal(5, n)
+    for _, secret in ipairs({ 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+      'CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0', 'EXPORTER_SECRET' }) do
+      assert.matches(secret .. ' %x+ %x+\n', log)
+    end
+  end)
+end)
