@@ -568,3 +568,90 @@ describe('live changes and the rest of TLSSocket', function()
     assert.matches('ClientHello', out)
   end)
 end)
+
+describe('hooks and timeouts, more', function()
+  it('the handshake deadline is absolute: a ClientHello trickled a byte at a time is cut off on time', function()
+    local err, elapsed, closed
+    H.run(5000, function(done)
+      local start = require('luatls.core').now()
+      local server = serve({ handshakeTimeout = 300 }, nil, function(server, port)
+        local raw = require('net').connect(port, '127.0.0.1')
+        local hello = '\22\3\1\2\0\1\0\1\252\3\3' .. string.rep('\0', 200)
+        local i, ticker = 0, nil
+        raw:on('connect', function()
+          ticker = setInterval(function()
+            i = i + 1
+            if i <= #hello and not raw.destroyed then raw:write(hello:sub(i, i)) end
+          end, 20)
+        end)
+        raw:on('error', function() end)
+        raw:on('close', function()
+          closed = true
+          clearInterval(ticker)
+          server:close(done)
+        end)
+      end)
+      server:on('tlsClientError', function(e)
+        err = e
+        elapsed = require('luatls.core').now() - start
+      end)
+    end)
+    assert.equal('ERR_TLS_HANDSHAKE_TIMEOUT', err.code)
+    assert.is_true(closed)
+    assert.is_true(elapsed < 2000, 'cut off after ' .. tostring(elapsed) .. ' ms')
+  end)
+
+  it('an OCSPRequest listener that raises fails that handshake, and the next one is served', function()
+    local errs, good = {}, nil
+    H.run(10000, function(done)
+      local first = true
+      local server = serve({}, nil, function(server, port)
+        client(port, { host = 'localhost', requestOCSP = true }, function()
+          client(port, { host = 'localhost', requestOCSP = true }, function(r)
+            good = r.authorized
+            server:close(done)
+          end)
+        end)
+      end)
+      server:on('OCSPRequest', function(_, _, cb)
+        if first then first = false; error('responder exploded') end
+        cb(nil, nil)
+      end)
+      server:on('tlsClientError', function(e) errs[#errs + 1] = e.message end)
+    end)
+    assert.matches('responder exploded', errs[1])
+    assert.is_true(good)
+  end)
+
+  it('luatls clients against a Node server: SNI and PSK', function()
+    local cn, psk
+    H.run(20000, function(done)
+      local node = H.spawn('node', { '-e', [[
+        const tls = require('tls'), fs = require('fs');
+        const rd = (n) => fs.readFileSync('certs/' + n);
+        const a = tls.createServer({ key: rd('server-key.pem'), cert: rd('server-cert.pem') }, (s) => s.end());
+        a.addContext('wrong.example', { key: rd('wronghost-key.pem'), cert: rd('wronghost-cert.pem') });
+        const b = tls.createServer({ ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2',
+          pskCallback: (s, id) => id === 'alice' ? Buffer.alloc(32, 11) : null }, (s) => s.end('node psk'));
+        let n = 0;
+        const both = () => { if (++n === 2) console.log('PORTS ' + a.address().port + ' ' + b.address().port); };
+        a.listen(0, '127.0.0.1', both); b.listen(0, '127.0.0.1', both);
+        process.stdin.on('end', () => { a.close(); b.close(); }); process.stdin.resume();]] },
+        function() done() end)
+      node.stdout:on('data', function(d)
+        local pa, pb = d:match('PORTS (%d+) (%d+)')
+        if not pa then return end
+        client(tonumber(pa), { servername = 'wrong.example' }, function(r)
+          cn = r.cn
+          client(tonumber(pb), { ca = nil, ciphers = 'PSK-AES128-GCM-SHA256', maxVersion = 'TLSv1.2',
+            pskCallback = function() return { psk = string.rep('\x0b', 32), identity = 'alice' } end }, function(r2)
+            psk = r2.data
+            node.stdin:_end()
+          end)
+        end)
+      end)
+    end)
+    assert.equal('wrong.example', cn)
+    assert.equal('node psk', psk)
+  end)
+end)

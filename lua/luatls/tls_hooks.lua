@@ -83,7 +83,7 @@ local function finish_cert(s, ctx)
   end
   local sc = (ctx or server._context).context
   local answered = false
-  server:emit('OCSPRequest', sc:certificate_der(), sc:issuer_der(), function(err, response)
+  local ok, raised = xpcall(server.emit, errors.traceback, server, 'OCSPRequest', sc:certificate_der(), sc:issuer_der(), function(err, response)
     if s.destroyed then return errors.new('ERR_SOCKET_CLOSED', 'Socket is closed') end
     if answered then
       local e = errors.new('ERR_MULTIPLE_CALLBACK', 'Callback called multiple times')
@@ -97,6 +97,11 @@ local function finish_cert(s, ctx)
     end
     s._handle:cert_done(ctx and ctx.context, response)
   end)
+  -- a listener that raises fails this handshake only
+  if not ok and not answered then
+    answered = true
+    s._handle:cert_fail(errors.from(raised))
+  end
 end
 
 handlers.certcb = function(s, servername)
