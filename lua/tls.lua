@@ -79,6 +79,11 @@ end
 
 local function server_secure(s)
   local server = s._server
+  -- a 'newSession' listener has not called back yet: wait for it
+  if s._newSessionPending then
+    s._securePending = true
+    return
+  end
   if server._requestCert then
     local code = s._handle:verify_error()
     if code then
@@ -133,6 +138,7 @@ function TLSSocket:_onConnect()
   self:_installHooks(false)
   self._handle:starttls(self._context.context, false, self._servername)
   if self._alpn then self._handle:set_alpn(self._alpn) end
+  if self._tlsOptions.session then self._handle:set_session(self._tlsOptions.session) end
   net.Socket._onConnect(self)
 end
 
@@ -217,6 +223,7 @@ function tls.connect(...)
   end
   local ctx = options.secureContext or tls.createSecureContext(options)
   if options.pskCallback ~= nil then errors.check('options.pskCallback', options.pskCallback, 'function') end
+  tls._checkSession(options.session)
   local s = TLSSocket(nil, options)
   s._context = ctx
   s._alpn = tls.convertALPNProtocols(options.ALPNProtocols)
@@ -265,6 +272,7 @@ function Server:setSecureContext(options)
     o.sessionIdContext = (core.digest('sha1', argv):gsub('.', function(c) return ('%02x'):format(c:byte()) end)):sub(1, 32)
   end
   self._context = tls.createSecureContext(o)
+  self:_sessionOptions(options)
 end
 
 function Server:_makeSocket(handle)
@@ -290,5 +298,7 @@ end
 function tls.createServer(options, listener) return Server(options, listener) end
 
 require('luatls.tls_hooks')(tls, TLSSocket, handlers, Server)
+require('luatls.tls_session')(tls, TLSSocket, handlers, Server)
+TLSSocket._secureServer = server_secure
 
 return tls

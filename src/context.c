@@ -13,7 +13,7 @@
 #include <openssl/x509v3.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include "luatls.h"
+#include "stream.h"
 
 #define CONTEXT_MT "luatls.SecureContext"
 
@@ -53,6 +53,7 @@ static int context_new(lua_State *L) {
   /* a TCP close without close_notify ends the stream, as in Node */
   /* renegotiation as Node has it: allowed, and counted by the script (CLIENT_RENEG_LIMIT) */
   SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+  lt_session_setup(c->ctx);
   return 1;
 }
 

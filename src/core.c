@@ -430,5 +430,6 @@ int luaopen_luatls_core(lua_State *L) {
   lt_open_process(L);
   lt_open_repl(L);
   lt_open_hooks(L);
+  lt_open_session(L);
   return 1;
 }

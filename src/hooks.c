@@ -336,6 +336,7 @@ void lt_hooks_install(lt_stream *s, int is_server) {
 }
 
 void lt_hooks_free(lt_stream *s) {
+  lt_session_free(s);
   SSL_CTX_free(s->cert_ctx);
   s->cert_ctx = NULL;
   free(s->ocsp);

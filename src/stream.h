@@ -41,6 +41,8 @@ typedef struct lt_stream {
   size_t alpn_len, npn_len;
   int hook_error;               /* registry ref: what failed the handshake in a hook */
   int handshakes;               /* completed handshakes, for renegotiation */
+  int resume_state;             /* CERT_* of the client-hello callback (resumeSession) */
+  SSL_SESSION *next_session;    /* what resumeSession found, for the lookup */
   struct lt_stream *next_dirty;
 } lt_stream;
 
@@ -62,11 +64,17 @@ enum { CERT_IDLE, CERT_RUNNING, CERT_DONE, CERT_FAILED };
 #define HOOK_KEYLOG     0x08
 #define HOOK_OCSP       0x10   /* server: staple; client: requestOCSP */
 #define HOOK_RENEG      0x20   /* report renegotiation to Lua */
+#define HOOK_SESSION_NEW    0x40   /* server 'newSession', client 'session' */
+#define HOOK_SESSION_RESUME 0x80   /* server 'resumeSession' */
 
 /* hooks.c */
 void lt_hooks_install(lt_stream *s, int is_server);
 void lt_hooks_free(lt_stream *s);
 int lt_hooks_push_error(lua_State *L, lt_stream *s);
+
+/* session.c */
+void lt_session_setup(SSL_CTX *ctx);
+void lt_session_free(lt_stream *s);
 
 /* tls.c */
 void lt_tls_io(lt_stream *s, int revents);

@@ -228,7 +228,7 @@ function TLSSocket:_installHooks(is_server)
     if opts.requestOCSP then flags = flags | HOOK_OCSP end
     npn = self._npn
   end
-  self._handle:set_hooks(flags, alpn, npn)
+  self._handle:set_hooks(flags | self:_sessionHooks(is_server), alpn, npn)
 end
 
 -- server options of the hooks, checked once

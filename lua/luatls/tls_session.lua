@@ -1,0 +1,108 @@
+-- Session resumption for tls: the client's 'session' event, getSession and
+-- the session option; the server's 'newSession' and 'resumeSession' hooks,
+-- sessionTimeout and ticket keys. Installed into tls by tls.lua.
+local core = require('luatls.core')
+local errors = require('luatls.errors')
+
+local HOOK_SESSION_NEW, HOOK_SESSION_RESUME = 0x40, 0x80
+
+return function(tls, TLSSocket, handlers, Server)
+
+-- a new session: on a client the 'session' event, as DER
+handlers.session = function(s, _, der)
+  s:emit('session', der)
+end
+
+-- on a server, 'newSession'(id, data, cb): the connection waits for cb()
+handlers.newsession = function(s, id, der)
+  local server = s._server
+  s._newSessionPending = true
+  local answered = false
+  local ok, err = xpcall(server.emit, errors.traceback, server, 'newSession', id, der, function()
+    if answered or s.destroyed then return end
+    answered = true
+    s._newSessionPending = false
+    if s._securePending then
+      s._securePending = false
+      s:_secureServer()
+    end
+  end)
+  if not ok then s:destroy(errors.from(err)) end
+end
+
+-- 'resumeSession'(id, cb): cb(err, data) now or later; the handshake waits
+handlers.resumesession = function(s, id)
+  local server = s._server
+  local answered = false
+  local function cb(err, data)
+    if s.destroyed then return errors.new('ERR_SOCKET_CLOSED', 'Socket is closed') end
+    if answered then
+      local e = errors.new('ERR_MULTIPLE_CALLBACK', 'Callback called multiple times')
+      s:destroy(e)
+      return e
+    end
+    answered = true
+    if err then return s:destroy(err) end
+    if data ~= nil and type(data) ~= 'string' then
+      return s:destroy(errors.invalid_arg_type('sessionData', 'a string or nil', data))
+    end
+    local okd, bad = pcall(s._handle.resume_done, s._handle, data)
+    if not okd then s:destroy(bad) end
+  end
+  local ok, err = xpcall(server.emit, errors.traceback, server, 'resumeSession', id, cb)
+  if not ok and not answered then
+    answered = true
+    s:destroy(errors.from(err))
+  end
+end
+
+-- the flags of the session hooks for one socket; a server whose script keeps
+-- the sessions bypasses the built-in cache, in both directions it takes over
+function TLSSocket:_sessionHooks(is_server)
+  if is_server then
+    local server = self._server
+    local new, resume = server:listenerCount('newSession') > 0, server:listenerCount('resumeSession') > 0
+    if new ~= server._cacheNew or resume ~= server._cacheResume then
+      server._cacheNew, server._cacheResume = new, resume
+      server._context.context:session_cache(not new, not resume)
+    end
+    return (new and HOOK_SESSION_NEW or 0) | (resume and HOOK_SESSION_RESUME or 0)
+  end
+  return self:listenerCount('session') > 0 and HOOK_SESSION_NEW or 0
+end
+
+-- getSession() -> the session as DER (a string), for tls.connect's session option
+function TLSSocket:getSession()
+  if not self._handle or self.destroyed then return nil end
+  return self._handle:get_session()
+end
+
+-- checks a session string early, so a bad one is the caller's error
+function tls._checkSession(session)
+  if session == nil then return end
+  if type(session) ~= 'string' then error(errors.invalid_arg_type('options.session', 'a string', session), 3) end
+  local ok, err = pcall(core.session_info, session)
+  if not ok then error(errors.for_option(err, 'session'), 3) end
+end
+
+-- ticket keys: 48 bytes; new keys keep the previous ones good for resuming
+function Server:getTicketKeys()
+  return self._context.context:ticket_keys()
+end
+
+function Server:setTicketKeys(keys)
+  errors.check('keys', keys, 'string')
+  local ok, err = pcall(self._context.context.ticket_keys, self._context.context, keys)
+  if not ok then error(errors.for_option(err, 'ticketKeys'), 2) end
+end
+
+-- options of a server's context that concern sessions
+function Server:_sessionOptions(options)
+  if options.sessionTimeout ~= nil then
+    errors.check('options.sessionTimeout', options.sessionTimeout, 'number')
+    self._context.context:set_timeout(math.floor(options.sessionTimeout))
+  end
+  if options.ticketKeys ~= nil then self:setTicketKeys(options.ticketKeys) end
+end
+
+end
