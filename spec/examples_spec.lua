@@ -103,3 +103,11 @@ describe('hook examples', function()
     end
   end)
 end)
+
+describe('session example', function()
+  it('session-cache.lua stores the session and the client reconnects with it', function()
+    local out, code = H.sh('timeout 20 ' .. H.LUATLS .. ' examples/session-cache.lua 2>&1')
+    assert.equal(0, code, out)
+    assert.matches('^stored a session of %d+ bytes\nreused: false\nreused: true\n$', out)
+  end)
+end)
