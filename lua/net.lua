@@ -217,6 +217,17 @@ end
 
 function Socket:isPaused() return self._flowing == false end
 
+-- unshift(chunk): puts data back in front of what is still to be read, as in
+-- Node; a TLSSocket made over this socket reads it first
+function Socket:unshift(chunk)
+  if chunk == nil or chunk == '' then return end
+  local buf = self._readBuffer or { size = 0 }
+  self._readBuffer = buf
+  table.insert(buf, 1, chunk)
+  buf.size = buf.size + #chunk
+  if self._flowing then nextTick(flush_buffer, self) end
+end
+
 function Socket:_write(data, cb)
   local notify = cb ~= nil or self.writableLength + #data >= self.writableHighWaterMark
   if cb then self._writeCbs[#self._writeCbs + 1] = cb end
@@ -287,7 +298,7 @@ function Socket:destroy(err)
     local e = err or errors.new('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed')
     for i = 1, #cbs do cbs[i](e) end
     self:emit('close', err ~= nil)
-    if self._server then self._server:_connectionClosed() end
+    if self._countedBy then self._countedBy:_connectionClosed() end
   end)
   return self
 end
@@ -530,6 +541,7 @@ function Server:_onconnection(handle)
     error(sock, 0)
   end
   sock._server = self
+  sock._countedBy = self
   self._connections = self._connections + 1
   if self.pauseOnConnect then sock:pause() end
   self:_onSocket(sock)

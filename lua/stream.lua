@@ -4,7 +4,6 @@ local EventEmitter = require('events')
 local M = {}
 local Stream = EventEmitter:extend()
 M.Stream = Stream
-M.Duplex = Stream
 
 local function end_of(dest)
   return dest._end or dest['end']
@@ -53,5 +52,80 @@ function Stream:unpipe(dest)
   if p and (dest == nil or p.dest == dest) then p.cleanup() end
   return self
 end
+
+-- Duplex: a minimal two-way stream for Lua code. Override _write(chunk) and
+-- _final(); call push(chunk) to make data readable, push(nil) to end it.
+local Duplex = Stream:extend()
+M.Duplex = Duplex
+
+function Duplex:init()
+  Stream.init(self)
+  self.readable, self.writable, self.destroyed = true, true, false
+  self._buffer = {}
+end
+
+function Duplex:_onListener(name)
+  if name == 'data' and self._flowing ~= false then self:resume() end
+end
+
+function Duplex:push(chunk)
+  if self.destroyed then return false end
+  if not self._flowing then
+    self._buffer[#self._buffer + 1] = chunk == nil and false or chunk
+    return false
+  end
+  if chunk == nil then
+    self.readable = false
+    self:emit('end')
+  else
+    self:emit('data', chunk)
+  end
+  return true
+end
+
+function Duplex:pause() self._flowing = false; return self end
+function Duplex:isPaused() return self._flowing == false end
+
+function Duplex:resume()
+  self._flowing = true
+  while self._flowing and #self._buffer > 0 do
+    local chunk = table.remove(self._buffer, 1)
+    if chunk == false then self.readable = false; self:emit('end')
+    else self:emit('data', chunk) end
+  end
+  return self
+end
+
+function Duplex:write(chunk, encoding, cb)
+  if type(encoding) == 'function' then cb = encoding end
+  if self.destroyed or not self.writable then return false end
+  self:_write(chunk)
+  if cb then cb() end
+  return true
+end
+
+function Duplex:_end(data, encoding, cb)
+  if type(data) == 'function' then data, cb = nil, data
+  elseif type(encoding) == 'function' then cb = encoding end
+  if data ~= nil then self:write(data) end
+  if not self.writable then return self end
+  self.writable = false
+  self:_final()
+  self:emit('finish')
+  if cb then cb() end
+  return self
+end
+Duplex['end'] = Duplex._end
+
+function Duplex:destroy(err)
+  if self.destroyed then return self end
+  self.destroyed, self.readable, self.writable = true, false, false
+  if err then self:emit('error', err) end
+  self:emit('close', err ~= nil)
+  return self
+end
+
+function Duplex:_write() end
+function Duplex:_final() end
 
 return M

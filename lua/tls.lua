@@ -4,6 +4,7 @@ local errors = require('luatls.errors')
 local net = require('net')
 local secure_context = require('luatls.secure_context')
 local identity = require('luatls.identity')
+local stream = require('stream')
 
 local tls = {}
 
@@ -66,7 +67,10 @@ end
 local handlers = setmetatable({}, { __index = net.Socket._handlers })
 TLSSocket._handlers = handlers
 
-function TLSSocket:init(_socket, options)
+-- TLSSocket(socket, options): a TLS layer over an existing socket (its fd is
+-- used directly) or over any duplex (a table with write, _end and the
+-- 'data' and 'end' events). options.isServer makes it the server side.
+function TLSSocket:init(socket, options)
   options = options or {}
   self.encrypted = true
   self.authorized = false
@@ -74,7 +78,76 @@ function TLSSocket:init(_socket, options)
   self.alpnProtocol = false
   self.servername = nil
   self._tlsOptions = options
-  net.Socket.init(self, options)
+  if socket == nil or options.handle then
+    net.Socket.init(self, options)
+    return
+  end
+  if type(socket) ~= 'table' or type(socket.write) ~= 'function' then
+    error(errors.invalid_arg_type('socket', 'a net.Socket or a duplex stream', socket), 3)
+  end
+  local handle, prefix = self:_wrap(socket)
+  local o = setmetatable({ handle = handle }, { __index = options })
+  net.Socket.init(self, o)
+  self._tlsOptions = options
+  if options.isServer then self:_startTLS(true, prefix) else self._prefix = prefix end
+end
+
+-- takes over a socket's fd, with what it had read; or bridges a duplex
+function TLSSocket:_wrap(socket)
+  local h = rawget(socket, '_handle')
+  if h and not socket.destroyed and getmetatable(socket) and socket._handlers then
+    local buf = socket._readBuffer
+    local prefix = buf and table.concat(buf) or nil
+    socket._handle, socket._readBuffer = nil, nil
+    if socket._timer then socket._timer:close(); socket._timer = nil end
+    self._countedBy, socket._countedBy = socket._countedBy, nil
+    socket.destroyed, socket.readable, socket.writable = true, false, false
+    socket._wrappedBy = self
+    return h, prefix
+  end
+  local handle = core.mem_stream()
+  self._transport = socket
+  self._transportWrite = function(bytes) socket:write(bytes) end
+  socket:on('data', function(d)
+    if not self.destroyed then self._handle:feed(d) end
+  end)
+  socket:on('end', function()
+    if not self.destroyed then self._handle:feed_eof() end
+  end)
+  socket:on('close', function() if not self.destroyed then self:destroy() end end)
+  socket:on('error', function(e) if not self.destroyed then self:destroy(e) end end)
+  return handle, nil
+end
+
+-- starts the handshake on the handle this socket has
+function TLSSocket:_startTLS(is_server, prefix)
+  local o = self._tlsOptions
+  self._isServer = is_server
+  self._context = self._context or o.secureContext or tls.createSecureContext(o)
+  self:_installHooks(is_server)
+  local server = self._server
+  local request = server and server._requestCert or (not server and o.requestCert == true)
+  local reject = server and server._rejectUnauthorized or (not server and o.rejectUnauthorized ~= false)
+  self._handle:starttls(self._context.context, is_server, not is_server and self._servername or nil,
+    request, reject, prefix)
+  if not is_server then
+    if self._alpn then self._handle:set_alpn(self._alpn) end
+    if o.session then self._handle:set_session(o.session) end
+  end
+  if self._transport and not is_server then
+    -- send the ClientHello on the next tick: events come after the caller returns, as in Node
+    process.nextTick(function() if not self.destroyed then self._handle:feed('') end end)
+  end
+end
+
+handlers.encrypted = function(s, bytes)
+  if s._transportWrite then s._transportWrite(bytes) end
+end
+
+-- over a duplex, our end of the TLS stream ends the duplex too
+handlers.shutdown = function(s)
+  net.Socket._handlers.shutdown(s)
+  if s._transport and s._transport._end then s._transport:_end() end
 end
 
 local function server_secure(s)
@@ -84,11 +157,14 @@ local function server_secure(s)
     s._securePending = true
     return
   end
-  if server._requestCert then
+  local o = s._tlsOptions
+  local request = server and server._requestCert or (not server and o.requestCert == true)
+  local reject = server and server._rejectUnauthorized or (not server and o.rejectUnauthorized ~= false)
+  if request then
     local code = s._handle:verify_error()
     if code then
       s.authorizationError = code
-      if server._rejectUnauthorized then return s:destroy() end
+      if reject then return s:destroy() end
     else
       s.authorized = true
     end
@@ -96,7 +172,7 @@ local function server_secure(s)
   s.servername = s._handle:servername() or false
   s:_readNegotiated()
   s:emit('secure')
-  server:emit('secureConnection', s)
+  if server then server:emit('secureConnection', s) end
 end
 
 local function client_secure(s)
@@ -126,7 +202,7 @@ end
 handlers.secure = function(s)
   if s._hsTimer then s._hsTimer:close(); s._hsTimer = nil end
   s._secured = true
-  if s._server then server_secure(s) else client_secure(s) end
+  if s._isServer then server_secure(s) else client_secure(s) end
 end
 
 handlers.error = function(s, err)
@@ -135,10 +211,7 @@ handlers.error = function(s, err)
 end
 
 function TLSSocket:_onConnect()
-  self:_installHooks(false)
-  self._handle:starttls(self._context.context, false, self._servername)
-  if self._alpn then self._handle:set_alpn(self._alpn) end
-  if self._tlsOptions.session then self._handle:set_session(self._tlsOptions.session) end
+  self:_startTLS(false)
   net.Socket._onConnect(self)
 end
 
@@ -214,16 +287,35 @@ local function connect_args(...)
   return options, cb
 end
 
+-- tls.connect({ socket = s, ... }): the client side over a connected socket or a duplex
+function tls._connectOver(options, ctx, cb)
+  local s = TLSSocket(options.socket, options)
+  s._context = ctx
+  s._alpn = tls.convertALPNProtocols(options.ALPNProtocols)
+  s._npn = options.NPNProtocols and tls.convertALPNProtocols(options.NPNProtocols)
+  local servername = options.servername
+  if servername == nil and options.host and core.isip(options.host) == 0 then servername = options.host end
+  s._servername = servername
+  if cb then s:once('secureConnect', cb) end
+  local prefix = s._prefix
+  s._prefix = nil
+  s:_startTLS(false, prefix)
+  return s
+end
+
 function tls.connect(...)
   local options, cb = connect_args(...)
-  options.host = options.host or 'localhost'
-  net._check_port(options.port, 'Port')
+  if options.socket == nil then
+    options.host = options.host or 'localhost'
+    net._check_port(options.port, 'Port')
+  end
   if options.checkServerIdentity ~= nil then
     errors.check('options.checkServerIdentity', options.checkServerIdentity, 'function')
   end
   local ctx = options.secureContext or tls.createSecureContext(options)
   if options.pskCallback ~= nil then errors.check('options.pskCallback', options.pskCallback, 'function') end
   tls._checkSession(options.session)
+  if options.socket ~= nil then return tls._connectOver(options, ctx, cb) end
   local s = TLSSocket(nil, options)
   s._context = ctx
   s._alpn = tls.convertALPNProtocols(options.ALPNProtocols)
@@ -278,8 +370,8 @@ end
 function Server:_makeSocket(handle)
   local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
   s._server = self
-  s:_installHooks(true)
-  handle:starttls(self._context.context, true, nil, self._requestCert, self._rejectUnauthorized)
+  s._context = self._context
+  s:_startTLS(true)
   local hint = self._tlsOptions.pskIdentityHint
   if hint then handle:set_psk_hint(hint) end
   if self._handshakeTimeout > 0 then
@@ -296,6 +388,28 @@ function Server:_makeSocket(handle)
 end
 
 function tls.createServer(options, listener) return Server(options, listener) end
+
+-- tls.createSecurePair([context][, isServer][, requestCert][, rejectUnauthorized]): the
+-- old API. pair.encrypted is piped to and from a socket, pair.cleartext is used instead.
+local SecurePair = require('events'):extend()
+tls.SecurePair = SecurePair
+tls.CleartextStream = TLSSocket
+
+function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized)
+  local pair = SecurePair()
+  local encrypted = stream.Duplex()
+  local bridge = stream.Duplex()   -- the cleartext socket's transport
+  bridge._write = function(_, bytes) encrypted:push(bytes) end
+  bridge._final = function() encrypted:push(nil) end
+  encrypted._write = function(_, bytes) bridge:push(bytes) end
+  encrypted._final = function() bridge:push(nil) end
+  local cleartext = TLSSocket(bridge, { isServer = isServer == true, secureContext = context,
+    requestCert = requestCert == true, rejectUnauthorized = rejectUnauthorized ~= false })
+  pair.encrypted, pair.cleartext = encrypted, cleartext
+  cleartext:on(isServer and 'secure' or 'secureConnect', function() pair:emit('secure') end)
+  if not isServer then cleartext:_startTLS(false) end
+  return pair
+end
 
 require('luatls.tls_hooks')(tls, TLSSocket, handlers, Server)
 require('luatls.tls_session')(tls, TLSSocket, handlers, Server)

@@ -431,5 +431,6 @@ int luaopen_luatls_core(lua_State *L) {
   lt_open_repl(L);
   lt_open_hooks(L);
   lt_open_session(L);
+  lt_open_bio(L);
   return 1;
 }

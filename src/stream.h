@@ -24,7 +24,7 @@ typedef struct lt_stream {
   int fd;
   ev_io rio, wio;
   int busy;                     /* inside one of our callbacks */
-  unsigned is_socket : 1, reading : 1, connecting : 1, eof : 1, shut_req : 1, shut_done : 1,
+  unsigned is_socket : 1, mem : 1, reading : 1, connecting : 1, eof : 1, shut_req : 1, shut_done : 1,
            closed : 1, dirty : 1, notify_drain : 1,
            read_wants_write : 1, write_wants_read : 1;
   lt_buf out;
@@ -41,6 +41,7 @@ typedef struct lt_stream {
   size_t alpn_len, npn_len;
   int hook_error;               /* registry ref: what failed the handshake in a hook */
   int handshakes;               /* completed handshakes, for renegotiation */
+  size_t plain_left;            /* queued before STARTTLS: goes out in the clear first */
   int resume_state;             /* CERT_* of the client-hello callback (resumeSession) */
   SSL_SESSION *next_session;    /* what resumeSession found, for the lookup */
   struct lt_stream *next_dirty;
@@ -71,6 +72,13 @@ enum { CERT_IDLE, CERT_RUNNING, CERT_DONE, CERT_FAILED };
 void lt_hooks_install(lt_stream *s, int is_server);
 void lt_hooks_free(lt_stream *s);
 int lt_hooks_push_error(lua_State *L, lt_stream *s);
+
+/* bio.c */
+BIO *lt_prefix_bio(int fd, const char *p, size_t n);
+void lt_mem_drain(lt_stream *s);
+
+/* tcp.c: runs one I/O step of a memory stream as if its fd had said revents */
+void lt_mem_pump(lt_stream *s, int revents);
 
 /* session.c */
 void lt_session_setup(SSL_CTX *ctx);

@@ -186,7 +186,9 @@ void lt_stream_flushed(lt_stream *s) {
   if (s->shut_req && !s->shut_done && s->tls_state != TLS_HANDSHAKE) {
     s->shut_done = 1;
     if (s->ssl) lt_tls_shutdown(s);
-    if (s->is_socket) {
+    if (s->mem) {
+      lt_mem_drain(s);   /* the close_notify goes out as 'encrypted' */
+    } else if (s->is_socket) {
       shutdown(s->fd, SHUT_WR);
     } else {
       /* a pipe has one direction: closing it is how the reader sees EOF */
@@ -235,9 +237,7 @@ static void finish_connect(lt_stream *s) {
 
 static void stream_release(lt_stream *s);
 
-static void io_cb(EV_P_ ev_io *w, int revents) {
-  lt_stream *s = w->data;
-  (void)EV_A;
+static void io_step(lt_stream *s, int revents) {
   s->busy++;
   if (s->connecting) {
     finish_connect(s);
@@ -247,11 +247,19 @@ static void io_cb(EV_P_ ev_io *w, int revents) {
     if (revents & EV_READ) plain_read(s);
     if (!s->closed && (revents & EV_WRITE)) plain_flush(s);
   }
+  if (!s->closed) lt_mem_drain(s);
   s->busy--;
   if (s->closed) stream_release(s);
   else lt_stream_update(s);
   lt_run_ticks();   /* ticks queued by hooks that ran inside OpenSSL */
 }
+
+static void io_cb(EV_P_ ev_io *w, int revents) {
+  (void)EV_A;
+  io_step(w->data, revents);
+}
+
+void lt_mem_pump(lt_stream *s, int revents) { io_step(s, revents); }
 
 /* Runs before the loop blocks: one flush per stream written to this iteration. */
 static void flush_cb(EV_P_ ev_prepare *w, int revents) {
@@ -262,6 +270,7 @@ static void flush_cb(EV_P_ ev_prepare *w, int revents) {
     s->dirty = 0;
     s->busy++;
     stream_flush(s);
+    if (!s->closed) lt_mem_drain(s);
     s->busy--;
     if (s->closed) stream_release(s);
     else lt_stream_update(s);
@@ -484,6 +493,13 @@ static int make_stream_protected(lua_State *L) {
   return 1;
 }
 
+/* core.mem_stream() -> a stream with no fd, for TLS over a Lua duplex */
+static int mem_stream(lua_State *L) {
+  lt_stream *s = new_stream(L, -1);
+  s->mem = 1;
+  return 1;
+}
+
 /* core.pipe_open(fd) -> stream over a non-blocking pipe end (child processes) */
 static int pipe_open(lua_State *L) {
   int fd = (int)luaL_checkinteger(L, 1);
@@ -642,7 +658,7 @@ static const luaL_Reg server_methods[] = {
 
 static const luaL_Reg tcp_funcs[] = {
   {"tcp_connect", tcp_connect}, {"tcp_listen", tcp_listen},
-  {"pipe_open", pipe_open},
+  {"pipe_open", pipe_open}, {"mem_stream", mem_stream},
   {NULL, NULL}
 };
 

@@ -5,6 +5,7 @@
 ** facts a TLSSocket reports (protocol, cipher, peer certificate, verify result).
 */
 #include <errno.h>
+#include <sys/socket.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include "stream.h"
@@ -28,6 +29,21 @@ static void push_failure(lua_State *L, lt_stream *s, int e, int handshaking) {
   lt_push_error(L, "ECONNRESET", handshaking && !SSL_is_server(s->ssl)
     ? "Client network socket disconnected before secure TLS connection was established"
     : "socket hang up");
+}
+
+/* Bytes written before the upgrade go out as they were written; 0 while some wait. */
+static int flush_plain(lt_stream *s) {
+  while (s->plain_left > 0) {
+    ssize_t n = send(s->fd, s->out.data + s->out.head, s->plain_left, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) return 0;
+      s->plain_left = 0;   /* the connection is gone; the handshake will say so */
+      return 1;
+    }
+    lt_buf_consume(&s->out, (size_t)n);
+    s->plain_left -= (size_t)n;
+  }
+  return 1;
 }
 
 static void handshake(lt_stream *s) {
@@ -90,7 +106,7 @@ static void tls_read(lt_stream *s) {
 }
 
 void lt_tls_flush(lt_stream *s) {
-  if (s->tls_state != TLS_OPEN) return;
+  if (!flush_plain(s) || s->tls_state != TLS_OPEN) return;
   while (s->out.len > s->out.head) {
     size_t n = s->out.len - s->out.head;
     ERR_clear_error();
@@ -114,6 +130,10 @@ void lt_tls_flush(lt_stream *s) {
 
 void lt_tls_io(lt_stream *s, int revents) {
   int just_opened = 0;
+  if (!flush_plain(s)) {
+    s->hs_want = EV_WRITE;
+    return;
+  }
   if (s->tls_state == TLS_HANDSHAKE) {
     handshake(s);
     if (s->closed || s->tls_state != TLS_OPEN) return;
@@ -150,17 +170,42 @@ static lt_stream *tlsstream(lua_State *L) {
   return s;
 }
 
-/* s:starttls(ctx, is_server, servername, request_cert, reject_unauthorized) */
+/* the fd itself; memory BIOs for a stream with no fd; bytes read before the
+   upgrade first, then the fd */
+static int attach_bio(lt_stream *s, SSL *ssl, const char *prefix, size_t n) {
+  if (s->mem) {
+    BIO *r = BIO_new(BIO_s_mem()), *w = BIO_new(BIO_s_mem());
+    if (r == NULL || w == NULL) {
+      BIO_free(r);
+      BIO_free(w);
+      return 0;
+    }
+    BIO_set_mem_eof_return(r, -1);   /* empty is "wait for more", not EOF */
+    SSL_set_bio(ssl, r, w);
+    return 1;
+  }
+  if (prefix && n > 0) {
+    BIO *b = lt_prefix_bio(s->fd, prefix, n);
+    if (b == NULL) return 0;
+    SSL_set_bio(ssl, b, b);
+    return 1;
+  }
+  return SSL_set_fd(ssl, s->fd);
+}
+
+/* s:starttls(ctx, is_server, servername, request_cert, reject_unauthorized[, prefix]) */
 static int stream_starttls(lua_State *L) {
   lt_stream *s = lt_checkstream(L, 1);
   SSL_CTX *ctx = lt_checkcontext(L, 2);
   int is_server = lua_toboolean(L, 3);
   const char *servername = luaL_optstring(L, 4, NULL);
   int request_cert = lua_toboolean(L, 5), reject = lua_toboolean(L, 6);
+  size_t prefix_len = 0;
+  const char *prefix = luaL_optlstring(L, 7, NULL, &prefix_len);
   if (s->closed || s->ssl) return luaL_error(L, "socket is closed or already secure");
   ERR_clear_error();
   SSL *ssl = SSL_new(ctx);
-  if (ssl == NULL || !SSL_set_fd(ssl, s->fd)) {
+  if (ssl == NULL || !attach_bio(s, ssl, prefix, prefix_len)) {
     SSL_free(ssl);
     if (!lt_push_ssl_queue_error(L)) lt_push_error(L, "ERR_OSSL_UNKNOWN", "SSL_new failed");
     return lua_error(L);
@@ -178,7 +223,10 @@ static int stream_starttls(lua_State *L) {
   s->ssl = ssl;
   lt_hooks_install(s, is_server);
   s->tls_state = TLS_HANDSHAKE;
-  s->hs_want = is_server ? EV_READ : EV_WRITE;
+  s->plain_left = s->mem ? 0 : s->out.len - s->out.head;
+  s->hs_want = is_server && s->plain_left == 0 ? EV_READ : EV_WRITE;
+  /* bytes read before the upgrade are already waiting in the prefix BIO */
+  if (prefix_len > 0) ev_feed_event(lt_loop, &s->rio, EV_READ);
   lt_stream_update(s);
   return 0;
 }

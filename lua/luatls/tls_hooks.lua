@@ -211,18 +211,19 @@ end
 -- flags and wire lists for one socket, before its handshake starts
 function TLSSocket:_installHooks(is_server)
   local flags, alpn, npn = HOOK_RENEG, nil, nil
-  if keylog_file or (is_server and self._server or self):listenerCount('keylog') > 0 then
+  if keylog_file or (is_server and self._server or self):listenerCount('keylog') > 0
+    or self:listenerCount('keylog') > 0 then
     flags = flags | HOOK_KEYLOG
   end
-  if is_server then
-    local server = self._server
+  local server = self._server
+  if is_server and server then
     local ocsp = server:listenerCount('OCSPRequest') > 0
     if server._SNICallback or server._contexts or ocsp then flags = flags | HOOK_CERT end
     if ocsp then flags = flags | HOOK_OCSP end
     if server._pskCallback then flags = flags | HOOK_PSK end
     if server._ALPNCallback then flags = flags | HOOK_ALPN_CB end
     alpn, npn = server._alpn, server._npn
-  else
+  elseif not is_server then
     local opts = self._tlsOptions
     if opts.pskCallback then flags = flags | HOOK_PSK end
     if opts.requestOCSP then flags = flags | HOOK_OCSP end

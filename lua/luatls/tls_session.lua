@@ -61,6 +61,7 @@ end
 function TLSSocket:_sessionHooks(is_server)
   if is_server then
     local server = self._server
+    if not server then return 0 end
     local new, resume = server:listenerCount('newSession') > 0, server:listenerCount('resumeSession') > 0
     if new ~= server._cacheNew or resume ~= server._cacheResume then
       server._cacheNew, server._cacheResume = new, resume

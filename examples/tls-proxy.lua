@@ -1,0 +1,36 @@
+-- A TLS terminator in front of a plain TCP service: clients speak TLS to the
+-- proxy, the proxy speaks plain TCP to the backend, with backpressure both ways.
+-- Without BACKEND, it starts a plain echo server of its own as the backend.
+--   PORT=8443 BACKEND=127.0.0.1:7 build/luatls examples/tls-proxy.lua
+local net = require('net')
+local tls = require('tls')
+local fs = require('fs')
+
+local function start_proxy(backend_host, backend_port)
+  local proxy = tls.createServer({
+    key = fs.readFileSync('certs/server-key.pem'),
+    cert = fs.readFileSync('certs/server-cert.pem'),
+    -- each direction ends on its own: a client that has sent everything still gets the answer
+    allowHalfOpen = true,
+  }, function(client)
+    local backend = net.connect({ port = backend_port, host = backend_host, allowHalfOpen = true })
+    client:pipe(backend)    -- each pipe pauses its source while the other side is full
+    backend:pipe(client)
+    backend:on('error', function() client:destroy() end)
+    client:on('error', function() backend:destroy() end)
+  end)
+  proxy:listen(tonumber(process.env.PORT) or 0, '127.0.0.1', function()
+    console.log('proxy on', proxy:address().port, '->', backend_host .. ':' .. backend_port)
+  end)
+  return proxy
+end
+
+local backend = process.env.BACKEND
+if backend then
+  local host, port = backend:match('^(.*):(%d+)$')
+  return start_proxy(host, tonumber(port))
+end
+
+local echo = net.createServer(function(socket) socket:pipe(socket) end)
+echo:listen(0, '127.0.0.1', function() start_proxy('127.0.0.1', echo:address().port) end)
+return echo

@@ -1,0 +1,154 @@
+/*
+** bio.c
+** Transports for TLS that are not a bare socket. A memory stream hands its
+** encrypted bytes to Lua ('encrypted') and takes the peer's from Lua
+** (feed), so TLS can run over any duplex. A prefix BIO lets a socket that is
+** upgraded (STARTTLS) give OpenSSL the bytes Lua had already read from it.
+*/
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <openssl/bio.h>
+#include "stream.h"
+
+/* ---------- the prefix BIO: buffered bytes first, then the fd ---------- */
+
+typedef struct {
+  int fd;
+  char *buf;
+  size_t len, off;
+} prefix_data;
+
+static int prefix_read(BIO *b, char *out, int n) {
+  prefix_data *d = BIO_get_data(b);
+  BIO_clear_retry_flags(b);
+  if (d->off < d->len) {
+    size_t k = d->len - d->off < (size_t)n ? d->len - d->off : (size_t)n;
+    memcpy(out, d->buf + d->off, k);
+    d->off += k;
+    if (d->off == d->len) {
+      free(d->buf);
+      d->buf = NULL;
+    }
+    return (int)k;
+  }
+  ssize_t r = read(d->fd, out, (size_t)n);
+  if (r < 0 && (errno == EAGAIN || errno == EINTR)) BIO_set_retry_read(b);
+  return (int)r;
+}
+
+static int prefix_write(BIO *b, const char *in, int n) {
+  prefix_data *d = BIO_get_data(b);
+  BIO_clear_retry_flags(b);
+  ssize_t r = send(d->fd, in, (size_t)n, MSG_NOSIGNAL);
+  if (r < 0 && (errno == EAGAIN || errno == EINTR)) BIO_set_retry_write(b);
+  return (int)r;
+}
+
+static long prefix_ctrl(BIO *b, int cmd, long num, void *ptr) {
+  prefix_data *d = BIO_get_data(b);
+  (void)num;
+  switch (cmd) {
+    case BIO_CTRL_FLUSH: return 1;
+    case BIO_CTRL_PENDING: return (long)(d->len - d->off);
+    case BIO_C_GET_FD:
+      if (ptr) *(int *)ptr = d->fd;
+      return d->fd;
+    default: return 0;
+  }
+}
+
+static int prefix_destroy(BIO *b) {
+  prefix_data *d = BIO_get_data(b);
+  if (d) {
+    free(d->buf);
+    free(d);
+  }
+  BIO_set_data(b, NULL);
+  return 1;
+}
+
+static BIO_METHOD *prefix_method(void) {
+  static BIO_METHOD *m;
+  if (m == NULL) {
+    m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "luatls prefix");
+    BIO_meth_set_read(m, prefix_read);
+    BIO_meth_set_write(m, prefix_write);
+    BIO_meth_set_ctrl(m, prefix_ctrl);
+    BIO_meth_set_destroy(m, prefix_destroy);
+  }
+  return m;
+}
+
+/* A BIO over fd that first yields the n bytes at p. */
+BIO *lt_prefix_bio(int fd, const char *p, size_t n) {
+  prefix_data *d = calloc(1, sizeof *d);
+  BIO *b = d ? BIO_new(prefix_method()) : NULL;
+  if (b == NULL || (n && (d->buf = malloc(n)) == NULL)) {
+    BIO_free(b);
+    free(d);
+    return NULL;
+  }
+  memcpy(d->buf, p, n);
+  d->fd = fd;
+  d->len = n;
+  BIO_set_data(b, d);
+  BIO_set_init(b, 1);
+  return b;
+}
+
+/* ---------- memory streams ---------- */
+
+/* Emits what OpenSSL wrote as 'encrypted' chunks. */
+void lt_mem_drain(lt_stream *s) {
+  if (!s->mem || s->ssl == NULL) return;
+  BIO *wbio = SSL_get_wbio(s->ssl);
+  while (!s->closed && BIO_ctrl_pending(wbio) > 0) {
+    int n = BIO_read(wbio, lt_readbuf, (int)sizeof lt_readbuf);
+    if (n <= 0) break;
+    int base = lt_emit_begin(&s->h, "encrypted");
+    if (!base) continue;
+    lua_pushlstring(lt_state(), lt_readbuf, (size_t)n);
+    lt_emit_end(base);
+  }
+}
+
+static lt_stream *memstream(lua_State *L) {
+  lt_stream *s = lt_checkstream(L, 1);
+  if (!s->mem || s->closed || s->ssl == NULL) {
+    lt_push_error(L, "ERR_SOCKET_CLOSED", "Socket is closed");
+    lua_error(L);
+  }
+  return s;
+}
+
+/* s:feed(bytes): the peer's encrypted bytes; an empty string just drives the handshake */
+static int stream_feed(lua_State *L) {
+  lt_stream *s = memstream(L);
+  size_t n;
+  const char *p = luaL_checklstring(L, 2, &n);
+  if (n > 0) BIO_write(SSL_get_rbio(s->ssl), p, (int)n);
+  lt_mem_pump(s, EV_READ | EV_WRITE);
+  return 0;
+}
+
+/* s:feed_eof(): the peer's stream ended */
+static int stream_feed_eof(lua_State *L) {
+  lt_stream *s = memstream(L);
+  BIO_set_mem_eof_return(SSL_get_rbio(s->ssl), 0);
+  lt_mem_pump(s, EV_READ);
+  return 0;
+}
+
+static const luaL_Reg mem_methods[] = {
+  {"feed", stream_feed}, {"feed_eof", stream_feed_eof},
+  {NULL, NULL}
+};
+
+void lt_open_bio(lua_State *L) {
+  luaL_getmetatable(L, STREAM_MT);
+  lua_getfield(L, -1, "__index");
+  luaL_setfuncs(L, mem_methods, 0);
+  lua_pop(L, 2);
+}
