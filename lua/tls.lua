@@ -103,6 +103,7 @@ function TLSSocket:_wrap(socket)
     self._countedBy, socket._countedBy = socket._countedBy, nil
     socket.destroyed, socket.readable, socket.writable = true, false, false
     socket._wrappedBy = self
+    self._upgraded = true
     return h, prefix
   end
   local handle = core.mem_stream()
@@ -129,7 +130,7 @@ function TLSSocket:_startTLS(is_server, prefix)
   local request = server and server._requestCert or (not server and o.requestCert == true)
   local reject = server and server._rejectUnauthorized or (not server and o.rejectUnauthorized ~= false)
   self._handle:starttls(self._context.context, is_server, not is_server and self._servername or nil,
-    request, reject, prefix)
+    request, reject, prefix, self._upgraded)
   if not is_server then
     if self._alpn then self._handle:set_alpn(self._alpn) end
     if o.session then self._handle:set_session(o.session) end

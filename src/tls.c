@@ -193,7 +193,7 @@ static int attach_bio(lt_stream *s, SSL *ssl, const char *prefix, size_t n) {
   return SSL_set_fd(ssl, s->fd);
 }
 
-/* s:starttls(ctx, is_server, servername, request_cert, reject_unauthorized[, prefix]) */
+/* s:starttls(ctx, is_server, servername, request_cert, reject_unauthorized[, prefix][, upgrade]) */
 static int stream_starttls(lua_State *L) {
   lt_stream *s = lt_checkstream(L, 1);
   SSL_CTX *ctx = lt_checkcontext(L, 2);
@@ -223,7 +223,8 @@ static int stream_starttls(lua_State *L) {
   s->ssl = ssl;
   lt_hooks_install(s, is_server);
   s->tls_state = TLS_HANDSHAKE;
-  s->plain_left = s->mem ? 0 : s->out.len - s->out.head;
+  /* an upgraded socket: what was written before STARTTLS is not for TLS */
+  s->plain_left = lua_toboolean(L, 8) ? s->out.len - s->out.head : 0;
   s->hs_want = is_server && s->plain_left == 0 ? EV_READ : EV_WRITE;
   /* bytes read before the upgrade are already waiting in the prefix BIO */
   if (prefix_len > 0) ev_feed_event(lt_loop, &s->rio, EV_READ);
