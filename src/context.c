@@ -336,6 +336,29 @@ static int core_get_ciphers(lua_State *L) {
   return 1;
 }
 
+/*
+** ctx:build_chains(): a certificate given without its chain gets the chain
+** OpenSSL would build from the trust store, built once now; otherwise that
+** lookup runs again at every handshake. Chains given explicitly stay.
+*/
+static int context_build_chains(lua_State *L) {
+  SSL_CTX *ctx = lt_checkcontext(L, 1);
+  int built = 0;
+  if (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST)) {
+    do {
+      STACK_OF(X509) *chain = NULL;
+      SSL_CTX_get0_chain_certs(ctx, &chain);
+      if (SSL_CTX_get0_certificate(ctx) && sk_X509_num(chain) == 0 &&
+          SSL_CTX_build_cert_chain(ctx, SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR) > 0)
+        built++;
+    } while (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT));
+  }
+  ERR_clear_error();
+  SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
+  lua_pushinteger(L, built);
+  return 1;
+}
+
 static int context_check_key(lua_State *L) {
   SSL_CTX *ctx = lt_checkcontext(L, 1);
   ERR_clear_error();
@@ -429,6 +452,7 @@ static const luaL_Reg context_methods[] = {
   {"set_key", context_set_key}, {"set_cert", context_set_cert},
   {"add_ca", context_add_ca}, {"use_default_ca", context_use_default_ca},
   {"check_key", context_check_key}, {"set_versions", context_set_versions},
+  {"build_chains", context_build_chains},
   {"set_ciphers", context_set_ciphers}, {"set_ciphersuites", context_set_ciphersuites},
   {"set_options", context_set_options}, {"set_pfx", context_set_pfx},
   {"add_crl", context_add_crl}, {"set_groups", context_set_groups},

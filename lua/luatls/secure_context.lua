@@ -184,6 +184,7 @@ function M.create(options, defaults)
   apply('minVersion', ctx, 'set_versions', minv, maxv)
   trust(ctx, options)
   identity(ctx, options)
+  if options.cert ~= nil or options.pfx ~= nil then ctx:build_chains() end
   key_exchange(ctx, options, defaults)
   if options.honorCipherOrder then ctx:set_options(SSL_OP.SSL_OP_CIPHER_SERVER_PREFERENCE) end
   if options.secureOptions ~= nil then
