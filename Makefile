@@ -25,7 +25,7 @@ PEERS := node:nodejs
 
 BUSTED := lua5.4 /usr/bin/busted
 
-.PHONY: all deps demo test asan valgrind rss install uninstall clean help certs
+.PHONY: all deps demo test asan valgrind rss bench bench-deps install uninstall clean help certs
 
 all: $(BUILD)/luatls $(BUILD)/lib/luatls/core.so
 
@@ -37,6 +37,7 @@ help:
 	@echo "make asan       the specs under AddressSanitizer + UBSan"
 	@echo "make valgrind   200 TLS connections under valgrind: no leaks, no errors"
 	@echo "make rss        server RSS with 1,000 idle TLS connections, luatls and Node.js"
+	@echo "make bench      luatls against Node.js: handshakes, requests, throughput, memory, start-up"
 	@echo "make install    install to PREFIX (default /usr/local); make uninstall"
 	@echo "make clean      remove build/ and the generated certificates"
 
@@ -89,6 +90,18 @@ asan: certs
 valgrind: all certs
 	valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
 	  $(BUILD)/luatls spec/scripts/tls-connections.lua 200
+
+# load tools for the benchmark (Debian's)
+bench-deps:
+	@missing=$$(for p in wrk nodejs; do case $$p in nodejs) command -v node >/dev/null || echo $$p;; \
+	  *) dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p;; esac; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	  else echo "run as root: apt-get install -y" $$missing; exit 1; fi; fi
+
+bench: all certs bench-deps
+	@mkdir -p bench/results
+	$(BUILD)/luatls bench/run.lua $(BENCH_ARGS)
 
 rss: all certs
 	$(BUILD)/luatls bench/idle-rss.lua 1000
