@@ -75,6 +75,32 @@ function Server:_findContext(servername)
   return nil
 end
 
+-- The callback a hook answers with, callable once: a later call, or one
+-- after the socket closed, returns (and reports) Node's error instead.
+local function once(s, fn)
+  local state = { answered = false }
+  return function(...)
+    if s.destroyed then return errors.new('ERR_SOCKET_CLOSED', 'Socket is closed') end
+    if state.answered then
+      local e = errors.new('ERR_MULTIPLE_CALLBACK', 'Callback called multiple times')
+      s:destroy(e)
+      return e
+    end
+    state.answered = true
+    return fn(...)
+  end, state
+end
+
+-- runs a hook; one that raises before answering fails this handshake only
+local function run_hook(state, fail, f, ...)
+  local ok, err = xpcall(f, errors.traceback, ...)
+  if not ok and not state.answered then
+    state.answered = true
+    fail(errors.from(err))
+  end
+end
+tls._hookOnce, tls._runHook = once, run_hook
+
 -- answers the certificate callback once: OCSPRequest listeners come after SNI
 local function finish_cert(s, ctx)
   local server = s._server
@@ -82,26 +108,15 @@ local function finish_cert(s, ctx)
     return s._handle:cert_done(ctx and ctx.context)
   end
   local sc = (ctx or server._context).context
-  local answered = false
-  local ok, raised = xpcall(server.emit, errors.traceback, server, 'OCSPRequest', sc:certificate_der(), sc:issuer_der(), function(err, response)
-    if s.destroyed then return errors.new('ERR_SOCKET_CLOSED', 'Socket is closed') end
-    if answered then
-      local e = errors.new('ERR_MULTIPLE_CALLBACK', 'Callback called multiple times')
-      s:destroy(e)
-      return e
-    end
-    answered = true
+  local cb, state = once(s, function(err, response)
     if err then return s._handle:cert_fail(err) end
     if response ~= nil and type(response) ~= 'string' then
       return s._handle:cert_fail(errors.invalid_arg_type('response', 'a string or nil', response))
     end
     s._handle:cert_done(ctx and ctx.context, response)
   end)
-  -- a listener that raises fails this handshake only
-  if not ok and not answered then
-    answered = true
-    s._handle:cert_fail(errors.from(raised))
-  end
+  run_hook(state, function(e) s._handle:cert_fail(e) end,
+    server.emit, server, 'OCSPRequest', sc:certificate_der(), sc:issuer_der(), cb)
 end
 
 handlers.certcb = function(s, servername)
@@ -109,15 +124,7 @@ handlers.certcb = function(s, servername)
   s.servername = servername or false
   local sni = server._SNICallback
   if not sni then return finish_cert(s, server:_findContext(servername)) end
-  local answered = false
-  local function cb(err, ctx)
-    if s.destroyed then return errors.new('ERR_SOCKET_CLOSED', 'Socket is closed') end
-    if answered then
-      local e = errors.new('ERR_MULTIPLE_CALLBACK', 'Callback called multiple times')
-      s:destroy(e)
-      return e
-    end
-    answered = true
+  local cb, state = once(s, function(err, ctx)
     if err then return s._handle:cert_fail(err) end
     if ctx ~= nil and getmetatable(ctx) ~= tls.SecureContext then
       local ok, made = pcall(tls.createSecureContext, ctx)
@@ -125,12 +132,8 @@ handlers.certcb = function(s, servername)
       ctx = made
     end
     finish_cert(s, ctx)
-  end
-  local ok, err = xpcall(sni, errors.traceback, servername or '', cb)
-  if not ok and not answered then
-    answered = true
-    s._handle:cert_fail(errors.from(err))
-  end
+  end)
+  run_hook(state, function(e) s._handle:cert_fail(e) end, sni, servername or '', cb)
 end
 
 handlers.ocspresponse = function(s, response)

@@ -33,27 +33,15 @@ end
 -- 'resumeSession'(id, cb): cb(err, data) now or later; the handshake waits
 handlers.resumesession = function(s, id)
   local server = s._server
-  local answered = false
-  local function cb(err, data)
-    if s.destroyed then return errors.new('ERR_SOCKET_CLOSED', 'Socket is closed') end
-    if answered then
-      local e = errors.new('ERR_MULTIPLE_CALLBACK', 'Callback called multiple times')
-      s:destroy(e)
-      return e
-    end
-    answered = true
+  local cb, state = tls._hookOnce(s, function(err, data)
     if err then return s:destroy(err) end
     if data ~= nil and type(data) ~= 'string' then
       return s:destroy(errors.invalid_arg_type('sessionData', 'a string or nil', data))
     end
     local okd, bad = pcall(s._handle.resume_done, s._handle, data)
     if not okd then s:destroy(bad) end
-  end
-  local ok, err = xpcall(server.emit, errors.traceback, server, 'resumeSession', id, cb)
-  if not ok and not answered then
-    answered = true
-    s:destroy(errors.from(err))
-  end
+  end)
+  tls._runHook(state, function(e) s:destroy(e) end, server.emit, server, 'resumeSession', id, cb)
 end
 
 -- the flags of the session hooks for one socket; a server whose script keeps
