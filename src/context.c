@@ -50,6 +50,10 @@ static int context_new(lua_State *L) {
   /* idle connections hold no record buffers */
   SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                                SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  /* read as much as the kernel has, not a record header then its body: one
+     read() for many records instead of two per record */
+  SSL_CTX_set_read_ahead(c->ctx, 1);
+  SSL_CTX_set_default_read_buffer_len(c->ctx, 64 * 1024);
   /* a TCP close without close_notify ends the stream, as in Node */
   /* renegotiation as Node has it: allowed, and counted by the script (CLIENT_RENEG_LIMIT) */
   SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
