@@ -110,4 +110,36 @@ function H.tls_options(extra)
   return o
 end
 
+-- One TLS handshake between a server made with server_opts (as given) and a
+-- client with client_opts (over port and host 'localhost'). Returns what each
+-- side saw: { client = {...}, server = {...}, client_error =, server_error = }.
+function H.handshake(server_opts, client_opts)
+  local tls = require('tls')
+  local r = { client = {}, server = {} }
+  H.run(5000, function(done)
+    local server = tls.createServer(server_opts, function(sock)
+      r.server = { protocol = sock:getProtocol(), cipher = sock:getCipher().name,
+        sigalgs = sock:getSharedSigalgs(), ephemeral = sock:getEphemeralKeyInfo() }
+      sock:_end()
+    end)
+    server:on('tlsClientError', function(e) r.server_error = e end)
+    server:listen(0, '127.0.0.1', function()
+      local co = { port = server:address().port, host = 'localhost' }
+      for k, v in pairs(client_opts or {}) do co[k] = v end
+      local c
+      c = tls.connect(co, function()
+        local cert = c:getPeerCertificate()
+        r.client = { protocol = c:getProtocol(), cipher = c:getCipher().name,
+          ephemeral = c:getEphemeralKeyInfo(), key = cert.asn1Curve or cert.bits,
+          authorized = c.authorized, authorizationError = c.authorizationError }
+        c:_end()
+      end)
+      c:on('data', function() end)
+      c:on('error', function(e) r.client_error = e end)
+      c:on('close', function() server:close(done) end)
+    end)
+  end)
+  return r
+end
+
 return H

@@ -5,33 +5,11 @@ local crypto = require('crypto')
 local C = H.cert
 local CA = C('ca-cert.pem')
 
--- one handshake; returns what each side saw: { client = {...}, server = {...}, errors }
+-- one handshake with the test certificate and CA unless told otherwise
 local function handshake(server_opts, client_opts, bare)
-  local r = { client = {}, server = {} }
-  H.run(5000, function(done)
-    local o = bare and server_opts or H.tls_options(server_opts)
-    local server = tls.createServer(o, function(sock)
-      r.server = { protocol = sock:getProtocol(), cipher = sock:getCipher().name,
-        sigalgs = sock:getSharedSigalgs(), ephemeral = sock:getEphemeralKeyInfo() }
-      sock:_end()
-    end)
-    server:on('tlsClientError', function(e) r.server_error = e end)
-    server:listen(0, '127.0.0.1', function()
-      local co = { port = server:address().port, host = 'localhost', ca = CA }
-      for k, v in pairs(client_opts or {}) do co[k] = v end
-      local c
-      c = tls.connect(co, function()
-        local cert = c:getPeerCertificate()
-        r.client = { protocol = c:getProtocol(), cipher = c:getCipher().name,
-          ephemeral = c:getEphemeralKeyInfo(), key = cert.asn1Curve or cert.bits }
-        c:_end()
-      end)
-      c:on('data', function() end)
-      c:on('error', function(e) r.client_error = e end)
-      c:on('close', function() server:close(done) end)
-    end)
-  end)
-  return r
+  local co = { ca = CA }
+  for k, v in pairs(client_opts or {}) do co[k] = v end
+  return H.handshake(bare and server_opts or H.tls_options(server_opts), co)
 end
 
 describe('createSecureContext options against a peer', function()

@@ -196,22 +196,8 @@ describe('tls server and client', function()
 
   -- connect to a server with the given certificate; returns the client's error or authorization
   local function verify_case(server_opts, client_opts)
-    local result = {}
-    H.run(5000, function(done)
-      serve(server_opts, function(sock) sock:_end() end, function(server, port)
-        local o = { port = port, host = 'localhost' }
-        for k, v in pairs(client_opts) do o[k] = v end
-        local c
-        c = tls.connect(o, function()
-          result.authorized = c.authorized
-          result.authorizationError = c.authorizationError
-          c:_end()
-        end)
-        c:on('error', function(e) result.error = e end)
-        c:on('close', function() server:close(done) end)
-      end)
-    end)
-    return result
+    local r = H.handshake(H.tls_options(server_opts), client_opts)
+    return { authorized = r.client.authorized, authorizationError = r.client.authorizationError, error = r.client_error }
   end
 
   it('rejects an unknown issuer, a self-signed, an expired and a wrong-host certificate with Node\'s codes', function()

@@ -6,24 +6,8 @@ local C = H.cert
 
 -- connects a client with client_opts to a server with server_opts
 local function connect_case(server_opts, client_opts)
-  local result = {}
-  H.run(5000, function(done)
-    local server = tls.createServer(server_opts, function(sock) sock:_end() end)
-    server:listen(0, '127.0.0.1', function()
-      local o = { port = server:address().port, host = 'localhost' }
-      for k, v in pairs(client_opts) do o[k] = v end
-      local c
-      c = tls.connect(o, function()
-        result.authorized = c.authorized
-        result.authorizationError = c.authorizationError
-        c:_end()
-      end)
-      c:on('data', function() end)
-      c:on('error', function(e) result.error = e end)
-      c:on('close', function() server:close(done) end)
-    end)
-  end)
-  return result
+  local r = H.handshake(server_opts, client_opts)
+  return { authorized = r.client.authorized, authorizationError = r.client.authorizationError, error = r.client_error }
 end
 
 local CASES = {
