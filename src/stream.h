@@ -25,7 +25,7 @@ typedef struct lt_stream {
   ev_io rio, wio;
   int busy;                     /* inside one of our callbacks */
   unsigned is_socket : 1, mem : 1, reading : 1, connecting : 1, eof : 1, shut_req : 1, shut_done : 1,
-           closed : 1, dirty : 1, notify_drain : 1, notify_sent : 1,
+           closed : 1, dirty : 1, notify_drain : 1,
            read_wants_write : 1, write_wants_read : 1;
   lt_buf out;
   SSL *ssl;
@@ -89,6 +89,5 @@ void lt_tls_io(lt_stream *s, int revents);
 void lt_tls_flush(lt_stream *s);
 void lt_tls_shutdown(lt_stream *s);
 void lt_tls_free(lt_stream *s);
-int lt_tls_wpending(lt_stream *s);
 
 #endif

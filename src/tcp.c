@@ -158,8 +158,7 @@ void lt_stream_update(lt_stream *s) {
                ((hs && s->hs_want == EV_READ) || (!hs && s->reading && !s->eof) ||
                 s->write_wants_read);
   int want_w = s->connecting || (hs && s->hs_want == EV_WRITE) || s->read_wants_write ||
-               (!hs && (s->out.len > s->out.head || (s->shut_req && !s->shut_done))) ||
-               lt_tls_wpending(s);
+               (!hs && (s->out.len > s->out.head || (s->shut_req && !s->shut_done)));
   if (want_r) lt_io_start(&s->h, &s->rio); else lt_io_stop(&s->h, &s->rio);
   if (want_w) lt_io_start(&s->h, &s->wio); else lt_io_stop(&s->h, &s->wio);
 }
@@ -185,13 +184,8 @@ void lt_stream_flushed(lt_stream *s) {
     if (s->closed) return;
   }
   if (s->shut_req && !s->shut_done && s->tls_state != TLS_HANDSHAKE) {
-    if (s->ssl && !s->notify_sent) {
-      s->notify_sent = 1;
-      lt_tls_shutdown(s);
-    }
-    /* the close_notify must leave before the FIN: wait for the kernel if it is full */
-    if (lt_tls_wpending(s)) return;
     s->shut_done = 1;
+    if (s->ssl) lt_tls_shutdown(s);
     if (s->mem) {
       lt_mem_drain(s);   /* the close_notify goes out as 'encrypted' */
     } else if (s->is_socket) {

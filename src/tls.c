@@ -11,7 +11,6 @@
 #include "stream.h"
 
 #define MAX_WRITE (1 << 20)    /* bytes handed to one SSL_write call */
-#define WRITE_BUFFER (64 * 1024) /* records gathered before one send */
 
 /* Decide after the handshake, as Node does, so the error names the cause. */
 static int verify_cb(int ok, X509_STORE_CTX *store) {
@@ -106,23 +105,8 @@ static void tls_read(lt_stream *s) {
     ev_feed_event(lt_loop, &s->rio, EV_READ);
 }
 
-/* Sends what the write buffer holds; 0 while the kernel pushes back. */
-static int flush_records(lt_stream *s) {
-  BIO *w = SSL_get_wbio(s->ssl);
-  if (BIO_wpending(w) == 0) return 1;
-  if (BIO_flush(w) > 0) return 1;
-  if (BIO_should_retry(w)) return 0;
-  BIO_reset(w);   /* a dead socket: drop what cannot leave; the next read reports why */
-  return 1;
-}
-
-int lt_tls_wpending(lt_stream *s) {
-  return s->ssl && BIO_wpending(SSL_get_wbio(s->ssl)) > 0;
-}
-
 void lt_tls_flush(lt_stream *s) {
   if (!flush_plain(s) || s->tls_state != TLS_OPEN) return;
-  if (!flush_records(s)) return;
   while (s->out.len > s->out.head) {
     size_t n = s->out.len - s->out.head;
     ERR_clear_error();
@@ -141,7 +125,7 @@ void lt_tls_flush(lt_stream *s) {
     lt_stream_emit_error(s);
     return;
   }
-  if (flush_records(s)) lt_stream_flushed(s);
+  lt_stream_flushed(s);
 }
 
 void lt_tls_io(lt_stream *s, int revents) {
@@ -164,10 +148,7 @@ void lt_tls_io(lt_stream *s, int revents) {
 
 void lt_tls_shutdown(lt_stream *s) {
   ERR_clear_error();
-  if (s->tls_state == TLS_OPEN) {
-    SSL_shutdown(s->ssl);
-    flush_records(s);
-  }
+  if (s->tls_state == TLS_OPEN) SSL_shutdown(s->ssl);
   ERR_clear_error();
 }
 
@@ -209,16 +190,7 @@ static int attach_bio(lt_stream *s, SSL *ssl, const char *prefix, size_t n) {
     SSL_set_bio(ssl, b, b);
     return 1;
   }
-  /* records written in one flush leave in one send: a buffer in front of the socket */
-  BIO *sock = BIO_new_socket(s->fd, BIO_NOCLOSE), *buf = BIO_new(BIO_f_buffer());
-  if (sock == NULL || buf == NULL || !BIO_set_write_buffer_size(buf, WRITE_BUFFER) || !BIO_up_ref(sock)) {
-    BIO_free(sock);
-    BIO_free(buf);
-    return 0;
-  }
-  BIO_push(buf, sock);
-  SSL_set_bio(ssl, sock, buf);
-  return 1;
+  return SSL_set_fd(ssl, s->fd);
 }
 
 /* s:starttls(ctx, is_server, servername, request_cert, reject_unauthorized[, prefix][, upgrade]) */
