@@ -15,7 +15,8 @@
 #define LT_LUADIR "/usr/local/share/luatls/lua"
 #endif
 
-/* LUATLS_PATH, then lua/ beside the build directory, then the installed copy */
+/* LUATLS_PATH, then lua/ beside the build directory, then share/luatls/lua beside
+   the installed executable (any PREFIX), then the PREFIX it was built for */
 static void set_path(lua_State *L) {
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -30,7 +31,8 @@ static void set_path(lua_State *L) {
     exe[n] = '\0';
     char *slash = strrchr(exe, '/');
     if (slash) *slash = '\0';
-    lua_pushfstring(L, "%s/../lua/?.lua;%s/../lua/?/init.lua;", exe, exe);
+    lua_pushfstring(L, "%s/../lua/?.lua;%s/../lua/?/init.lua;%s/../share/luatls/lua/?.lua;",
+                    exe, exe, exe);
     parts++;
   }
   lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;", LT_LUADIR, LT_LUADIR);
