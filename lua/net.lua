@@ -31,23 +31,28 @@ local Socket = stream.Stream:extend()
 net.Socket = Socket
 net.Stream = Socket
 
+-- Defaults live on the class; an instance holds only what differs, which
+-- keeps an idle connection's table small.
+Socket.allowHalfOpen = false
+Socket.connecting = false
+Socket.destroyed = false
+Socket.readable = false
+Socket.writable = false
+Socket.pending = true
+Socket.bytesRead = 0
+Socket.bytesWritten = 0
+Socket.writableLength = 0
+Socket.writableHighWaterMark = DEFAULT_HWM
+Socket.readableHighWaterMark = 65536
+Socket._refed = true
+-- _flowing: nil until a 'data' listener, resume() or pause() decides
+
 function Socket:init(options)
   stream.Stream.init(self)
   options = options or {}
-  self.allowHalfOpen = options.allowHalfOpen == true
-  self.connecting = false
-  self.destroyed = false
-  self.readable = false
-  self.writable = false
-  self.pending = true
-  self.bytesRead = 0
-  self.bytesWritten = 0
-  self.writableLength = 0
-  self.writableHighWaterMark = options.highWaterMark or DEFAULT_HWM
-  self.readableHighWaterMark = options.readableHighWaterMark or 65536
-  self._flowing = nil       -- nil until a 'data' listener, resume() or pause() decides
-  self._refed = true
-  self._writeCbs = {}
+  if options.allowHalfOpen == true then self.allowHalfOpen = true end
+  if options.highWaterMark then self.writableHighWaterMark = options.highWaterMark end
+  if options.readableHighWaterMark then self.readableHighWaterMark = options.readableHighWaterMark end
   if options.handle then
     self:_attach(options.handle)
     self:_connected()
@@ -146,8 +151,8 @@ end
 handlers.drain = function(s)
   s.writableLength = 0
   local cbs = s._writeCbs
-  if #cbs > 0 then
-    s._writeCbs = {}
+  if cbs then
+    s._writeCbs = nil
     for i = 1, #cbs do cbs[i]() end
   end
   if s._needDrain and not s.destroyed then
@@ -230,7 +235,11 @@ end
 
 function Socket:_write(data, cb)
   local notify = cb ~= nil or self.writableLength + #data >= self.writableHighWaterMark
-  if cb then self._writeCbs[#self._writeCbs + 1] = cb end
+  if cb then
+    local cbs = self._writeCbs or {}
+    self._writeCbs = cbs
+    cbs[#cbs + 1] = cb
+  end
   local pending = self._handle:write(data, notify)
   self.writableLength = pending
   if pending >= self.writableHighWaterMark then
@@ -291,8 +300,8 @@ function Socket:destroy(err)
   self.readable, self.writable, self.connecting = false, false, false
   if self._timer then self._timer:close(); self._timer = nil end
   if self._handle then self._handle:close() end
-  local cbs = self._writeCbs
-  self._writeCbs = {}
+  local cbs = self._writeCbs or {}
+  self._writeCbs = nil
   nextTick(function()
     if err then self:emit('error', err) end
     local e = err or errors.new('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed')

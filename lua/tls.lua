@@ -70,13 +70,12 @@ TLSSocket._handlers = handlers
 -- TLSSocket(socket, options): a TLS layer over an existing socket (its fd is
 -- used directly) or over any duplex (a table with write, _end and the
 -- 'data' and 'end' events). options.isServer makes it the server side.
+TLSSocket.encrypted = true
+TLSSocket.authorized = false
+TLSSocket.alpnProtocol = false
+
 function TLSSocket:init(socket, options)
   options = options or {}
-  self.encrypted = true
-  self.authorized = false
-  self.authorizationError = nil
-  self.alpnProtocol = false
-  self.servername = nil
   self._tlsOptions = options
   if socket == nil or options.handle then
     net.Socket.init(self, options)
