@@ -164,9 +164,13 @@ handlers.psk = function(s, arg)
   end
   local r = guarded(s, opts.pskCallback, arg)
   if r == nil then return nil end
-  if type(r) ~= 'table' or type(r.psk) ~= 'string' or type(r.identity) ~= 'string' or #r.identity > 128 then
+  if type(r) ~= 'table' or type(r.psk) ~= 'string' or type(r.identity) ~= 'string' then
     s._handle:set_hook_error(errors.invalid_arg_type('pskCallback result',
-      'a table { psk = string, identity = string of at most 128 bytes }', r))
+      'a table { psk = string, identity = string }', r))
+    return nil
+  end
+  if #r.identity > 256 then
+    s._handle:set_hook_error(errors.new('ERR_INVALID_ARG_VALUE', 'PSK identity exceeds 256 bytes', nil, 'RangeError'))
     return nil
   end
   return r
