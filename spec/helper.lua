@@ -14,6 +14,13 @@ H.LUATLS = os.getenv('LUATLS_BIN') or 'build/luatls'
 
 function H.cert(name) return fs.readFileSync('certs/' .. name) end
 
+-- A script file for a child luatls process; the caller removes it.
+function H.script(text)
+  local path = os.tmpname()
+  fs.writeFileSync(path, text)
+  return path
+end
+
 local children = {}
 
 -- Runs body(done), then the loop, until done() has been called and every
@@ -108,6 +115,15 @@ function H.tls_options(extra)
   local o = { key = H.cert('server-key.pem'), cert = H.cert('server-cert.pem') }
   for k, v in pairs(extra or {}) do o[k] = v end
   return o
+end
+
+-- A TLS server on 127.0.0.1 with the test certificate plus options; ready(server, port)
+-- once it listens. Connections end at once unless on_secure says otherwise.
+function H.serve(options, on_secure, ready)
+  local server = require('tls').createServer(H.tls_options(options),
+    on_secure or function(s) s:_end() end)
+  server:listen(0, '127.0.0.1', function() ready(server, server:address().port) end)
+  return server
 end
 
 -- One TLS handshake between a server made with server_opts (as given) and a

@@ -8,11 +8,7 @@ local CA = C('ca-cert.pem')
 local WRONG = { key = C('wronghost-key.pem'), cert = C('wronghost-cert.pem') }
 
 -- a server with the test certificate plus extra options; ready(server, port)
-local function serve(options, on_secure, ready)
-  local server = tls.createServer(H.tls_options(options), on_secure or function(s) s:_end() end)
-  server:listen(0, '127.0.0.1', function() ready(server, server:address().port) end)
-  return server
-end
+local serve = H.serve
 
 -- one client connection; done_cb(result) on close
 local function client(port, options, done_cb)
@@ -548,8 +544,7 @@ describe('live changes and the rest of TLSSocket', function()
   end)
 
   it('getTLSTicket returns the ticket of a TLS 1.2 session, and enableTrace prints the messages', function()
-    local script = os.tmpname()
-    fs.writeFileSync(script, [[
+    local script = H.script([[
       local tls, fs = require('tls'), require('fs')
       local server = tls.createServer({ key = fs.readFileSync('certs/server-key.pem'), maxVersion = 'TLSv1.2',
         cert = fs.readFileSync('certs/server-cert.pem') }, function(s) s:_end() end)

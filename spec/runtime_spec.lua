@@ -5,12 +5,6 @@ local function luatls(args)
   return H.sh('timeout 20 ' .. H.LUATLS .. ' ' .. args .. ' 2>&1')
 end
 
-local function script(text)
-  local path = os.tmpname()
-  fs.writeFileSync(path, text)
-  return path
-end
-
 describe('timers and ticks', function()
   it('run in Node order: sync, nextTick, timers by delay, immediates after I/O', function()
     local order = {}
@@ -122,7 +116,7 @@ describe('the luatls executable', function()
     local out, code = luatls([[-e "setTimeout(function() print('later') end, 5) print('now')"]])
     assert.equal(0, code)
     assert.equal('now\nlater\n', out)
-    local path = script([[
+    local path = H.script([[
       print(process.argv[3], process.argv[4], arg[1], select('#', ...))
       console.log({ a = 1 }, 'x', 2)
     ]])
@@ -141,7 +135,7 @@ describe('the luatls executable', function()
   end)
 
   it('prints an uncaught error with its traceback and exits 1', function()
-    local path = script([[setTimeout(function() error('boom in a timer') end, 1)]])
+    local path = H.script([[setTimeout(function() error('boom in a timer') end, 1)]])
     local out, code = luatls(path)
     os.remove(path)
     assert.equal(1, code)
@@ -150,7 +144,7 @@ describe('the luatls executable', function()
   end)
 
   it("gives uncaught errors to process 'uncaughtException' listeners", function()
-    local path = script([[
+    local path = H.script([[
       process:on('uncaughtException', function(err) print('caught', err.code) end)
       setTimeout(function() error(require('luatls.errors').new('EX', 'x')) end, 1)
       setTimeout(function() print('still running') end, 5)

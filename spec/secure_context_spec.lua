@@ -186,8 +186,7 @@ describe('tls defaults and constants', function()
   end)
 
   it('takes Node\'s --tls-* flags on the command line', function()
-    local script = os.tmpname()
-    require('fs').writeFileSync(script, [[
+    local script = H.script([[
       local tls, fs = require('tls'), require('fs')
       local server = tls.createServer({ key = fs.readFileSync('certs/server-key.pem'),
         cert = fs.readFileSync('certs/server-cert.pem') }, function(s) s:_end() end)

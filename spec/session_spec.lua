@@ -243,8 +243,7 @@ describe('sessions across processes and peers', function()
     local script, file = os.tmpname(), os.tmpname()
     os.remove(file)
     fs.writeFileSync(script, CLIENT)
-    local server_script = os.tmpname()
-    fs.writeFileSync(server_script, [[
+    local server_script = H.script([[
       local tls, fs = require('tls'), require('fs')
       local server = tls.createServer({ key = fs.readFileSync('certs/server-key.pem'),
         cert = fs.readFileSync('certs/server-cert.pem'), ticketKeys = string.rep('k', 48),

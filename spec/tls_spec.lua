@@ -4,11 +4,7 @@ local net = require('net')
 local CA = H.cert('ca-cert.pem')
 
 -- a TLS server on an ephemeral port; ready(server, port)
-local function serve(options, on_secure, ready)
-  local server = tls.createServer(H.tls_options(options), on_secure)
-  server:listen(0, '127.0.0.1', function() ready(server, server:address().port) end)
-  return server
-end
+local serve = H.serve
 
 local function echo(sock) sock:pipe(sock) end
 

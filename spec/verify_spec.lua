@@ -60,8 +60,7 @@ describe('verification codes', function()
   end
 
   it('trusts the system store plus LUATLS_EXTRA_CA_CERTS by default', function()
-    local script = os.tmpname()
-    require('fs').writeFileSync(script, [[
+    local script = H.script([[
       local tls, fs = require('tls'), require('fs')
       local server = tls.createServer({ key = fs.readFileSync('certs/server-key.pem'),
         cert = fs.readFileSync('certs/server-cert.pem') }, function(s) s:_end() end)
