@@ -230,12 +230,14 @@ raw.close()
     local base = fd_count()
     local facts = {}
     H.run(10000, function(done)
+      local left = 2   -- the server's close callback and the client's 'close', in either order
+      local function finish() left = left - 1; if left == 0 then done() end end
       local server = tls.createServer(H.tls_options(), function(s) s:pipe(s) end)
       server:listen(0, '127.0.0.1', function()
         local port = server:address().port
         local c
         c = tls.connect(port, 'localhost', { ca = CA }, function()
-          server:close(function() facts.closed = true; done() end)
+          server:close(function() facts.closed = true; finish() end)
           local refused = net.connect(port, '127.0.0.1')
           refused:on('error', function(e)
             facts.refused = e.code
@@ -243,6 +245,7 @@ raw.close()
           end)
         end)
         c:on('data', function(d) facts.echo = d; c:_end() end)
+        c:on('close', finish)
       end)
     end)
     collectgarbage()
