@@ -307,7 +307,10 @@ static void info_cb(const SSL *ssl, int where, int ret) {
                     : (where & SSL_CB_HANDSHAKE_DONE) && s->handshakes > 1 ? "renegotiated" : NULL;
   if (event == NULL) return;
   int base = lt_emit_begin(&s->h, event);
-  if (base) lt_emit_end(base);
+  if (!base) return;
+  s->in_info_cb = 1;
+  lt_emit_end(base);
+  s->in_info_cb = 0;
 }
 
 /* ---------- installing ---------- */
@@ -399,12 +402,20 @@ static int stream_set_psk_hint(lua_State *L) {
   return 0;
 }
 
-/* s:renegotiate(request_cert, reject_unauthorized) -> true | nil, err */
+/* s:renegotiate(request_cert, reject_unauthorized) -> true, nil, started | nil, err */
 static int stream_renegotiate(lua_State *L) {
   lt_stream *s = hooked(L);
   if (SSL_is_server(s->ssl) && lua_toboolean(L, 2)) {
     int mode = SSL_VERIFY_PEER | (lua_toboolean(L, 3) ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
     SSL_set_verify(s->ssl, mode, SSL_get_verify_callback(s->ssl));
+  }
+  /* asked from a handshake's own callback: OpenSSL would finish that
+     handshake over the request; false tells the caller to ask again later */
+  if (s->in_info_cb) {
+    lua_pushboolean(L, 1);
+    lua_pushnil(L);
+    lua_pushboolean(L, 0);
+    return 3;
   }
   /* a full handshake, so that a new certificate request is answered */
   SSL_set_options(s->ssl, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
@@ -415,11 +426,15 @@ static int stream_renegotiate(lua_State *L) {
     return 2;
   }
   /* sends the HelloRequest (or ClientHello) now; the rest comes with reads */
+  lt_stream_hold(s);
   SSL_do_handshake(s->ssl);
   ERR_clear_error();
-  ev_feed_event(lt_loop, &s->wio, EV_WRITE);
+  if (!s->closed) ev_feed_event(lt_loop, &s->wio, EV_WRITE);
+  lt_stream_release_hold(s);
   lua_pushboolean(L, 1);
-  return 1;
+  lua_pushnil(L);
+  lua_pushboolean(L, 1);
+  return 3;
 }
 
 static int stream_finished(lua_State *L) {

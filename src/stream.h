@@ -26,7 +26,7 @@ typedef struct lt_stream {
   int busy;                     /* inside one of our callbacks */
   unsigned is_socket : 1, mem : 1, reading : 1, connecting : 1, eof : 1, shut_req : 1, shut_done : 1,
            closed : 1, dirty : 1, notify_drain : 1,
-           read_wants_write : 1, write_wants_read : 1;
+           read_wants_write : 1, write_wants_read : 1, in_info_cb : 1;
   lt_buf out;
   SSL *ssl;
   int tls_state;
@@ -55,6 +55,8 @@ void lt_stream_emit_error(lt_stream *s);
 void lt_stream_emit_data(lt_stream *s, size_t n);
 void lt_stream_emit(lt_stream *s, const char *event);
 void lt_stream_flushed(lt_stream *s);
+void lt_stream_hold(lt_stream *s);
+void lt_stream_release_hold(lt_stream *s);
 void lt_buf_consume(lt_buf *b, size_t n);
 
 enum { CERT_IDLE, CERT_RUNNING, CERT_DONE, CERT_FAILED };

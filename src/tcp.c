@@ -254,6 +254,15 @@ static void io_step(lt_stream *s, int revents) {
   lt_run_ticks();   /* ticks queued by hooks that ran inside OpenSSL */
 }
 
+/* Around an OpenSSL call made from a Lua method: hooks that run inside it
+   may close the stream, and its SSL must outlive the call. */
+void lt_stream_hold(lt_stream *s) { s->busy++; }
+
+void lt_stream_release_hold(lt_stream *s) {
+  s->busy--;
+  if (s->closed) stream_release(s);
+}
+
 static void io_cb(EV_P_ ev_io *w, int revents) {
   (void)EV_A;
   io_step(w->data, revents);

@@ -123,7 +123,10 @@ handlers.certcb = function(s, servername)
   local server = s._server
   s.servername = servername or false
   local sni = server._SNICallback
-  if not sni then return finish_cert(s, server:_findContext(servername)) end
+  -- as Node: no name (or an empty one), no SNICallback
+  if not sni or not servername or servername == '' then
+    return finish_cert(s, server:_findContext(servername))
+  end
   local cb, state = once(s, function(err, ctx)
     if err then return s._handle:cert_fail(err) end
     if ctx ~= nil and getmetatable(ctx) ~= tls.SecureContext then
@@ -133,7 +136,7 @@ handlers.certcb = function(s, servername)
     end
     finish_cert(s, ctx)
   end)
-  run_hook(state, function(e) s._handle:cert_fail(e) end, sni, servername or '', cb)
+  run_hook(state, function(e) s._handle:cert_fail(e) end, sni, servername, cb)
 end
 
 handlers.ocspresponse = function(s, response)
@@ -191,6 +194,7 @@ end
 -- renegotiation ---------------------------------------------------------------
 
 handlers.renegotiation = function(s)
+  if not s._isServer then return end   -- only what a client starts is limited
   if s._renegotiationDisabled then
     return s:destroy(errors.new('ERR_TLS_RENEGOTIATION_DISABLED', 'TLS session renegotiation disabled for this socket'))
   end
@@ -273,10 +277,20 @@ function TLSSocket:renegotiate(options, cb)
   if not open(self) then return false end
   local request = options.requestCert == true
   local reject = options.rejectUnauthorized ~= false
-  local ok, err = self._handle:renegotiate(request, reject)
+  local ok, err, started = self._handle:renegotiate(request, reject)
   if not ok then
     if cb then process.nextTick(cb, err) end
     return false
+  end
+  if not started then   -- asked while a handshake finishes: on the next turn
+    setImmediate(function()
+      if not open(self) then return end
+      local again, failed = self._handle:renegotiate(request, reject)
+      if again then return end
+      local cbs = self._renegCallbacks or {}
+      for i = #cbs, 1, -1 do if cbs[i] == cb then table.remove(cbs, i) end end
+      if cb then cb(failed) end
+    end)
   end
   self._renegRequestCert = request
   if cb then
