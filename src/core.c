@@ -43,7 +43,8 @@ static int msghandler(lua_State *L) {
       return 1;
     msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
   }
-  luaL_traceback(L, L, msg, 1);
+  /* re-raised by an outer layer: it already has its traceback */
+  if (strstr(msg, "\nstack traceback:\n") == NULL) luaL_traceback(L, L, msg, 1);
   return 1;
 }
 

@@ -79,7 +79,10 @@ function M.traceback(e)
     if e.stack == nil then e.stack = debug.traceback(nil, 2) end
     return e
   end
-  return debug.traceback(tostring(e), 2)
+  e = tostring(e)
+  -- an error re-raised from an inner handler keeps the one traceback it has
+  if e:find('\nstack traceback:\n', 1, true) then return e end
+  return debug.traceback(e, 2)
 end
 
 return M
