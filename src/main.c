@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <lualib.h>
 #include "luatls.h"
 
@@ -65,7 +66,17 @@ static int pmain(lua_State *L) {
   return 1;
 }
 
+/* A server holds one fd per connection: take the hard limit, as Node does. */
+static void raise_fd_limit(void) {
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
 int main(int argc, char **argv) {
+  raise_fd_limit();
   lua_State *L = luaL_newstate();
   if (L == NULL) {
     fprintf(stderr, "luatls: cannot create the Lua state\n");
