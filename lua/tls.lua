@@ -187,11 +187,12 @@ local function client_secure(s)
   else
     local host = opts.servername or opts.host or 'localhost'
     -- a check that raises refuses the certificate with what it raised
-    local _, res = pcall(opts.checkServerIdentity or tls.checkServerIdentity, host, s:getPeerCertificate(true))
-    verr = res
+    local ok, res = xpcall(opts.checkServerIdentity or tls.checkServerIdentity, errors.traceback,
+      host, s:getPeerCertificate(true))
+    if not ok or (res and type(res) ~= 'table') then verr = errors.from(res) else verr = res or nil end
   end
   if verr then
-    s.authorizationError = verr.code or tostring(verr)
+    s.authorizationError = verr.code or verr.message
     if opts.rejectUnauthorized ~= false then return s:destroy(verr) end
   else
     s.authorized = true

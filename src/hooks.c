@@ -51,7 +51,8 @@ static int use_context(SSL *ssl, SSL_CTX *ctx) {
 }
 
 /*
-** First call: ask Lua ('certcb' with the server name) and pause (-1) unless
+** First call: ask Lua ('certcb' with the server name and whether the client
+** wants OCSP) and pause (-1) unless
 ** it answered at once. OpenSSL calls again when the handshake is driven
 ** after the answer; then the chosen context is applied.
 */
@@ -64,6 +65,8 @@ static int cert_cb(SSL *ssl, void *arg) {
     const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     if (name) lua_pushstring(lt_state(), name);
     else lua_pushnil(lt_state());
+    /* OCSPRequest only for a client that asked for a stapled response */
+    lua_pushboolean(lt_state(), SSL_get_tlsext_status_type(ssl) == TLSEXT_STATUSTYPE_ocsp);
     lt_emit_end(base);
   }
   switch (s->cert_state) {

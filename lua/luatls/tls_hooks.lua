@@ -45,10 +45,16 @@ end
 local env_keylog = os.getenv('SSLKEYLOGFILE')
 if env_keylog and env_keylog ~= '' then pcall(tls._setKeylogFile, env_keylog) end
 
-handlers.keylog = function(s, line)
-  if keylog_file then keylog_file:write(line) end
+local function emit_keylog(s, line)
   if s._server then s._server:emit('keylog', line, s)
   else s:emit('keylog', line) end
+end
+
+handlers.keylog = function(s, line)
+  if keylog_file then keylog_file:write(line) end
+  -- as with the other hooks, a listener that raises fails this connection only
+  local ok, err = xpcall(emit_keylog, errors.traceback, s, line)
+  if not ok then process.nextTick(function() s:destroy(errors.from(err)) end) end
 end
 
 -- SNI -----------------------------------------------------------------------
@@ -102,9 +108,9 @@ end
 tls._hookOnce, tls._runHook = once, run_hook
 
 -- answers the certificate callback once: OCSPRequest listeners come after SNI
-local function finish_cert(s, ctx)
+local function finish_cert(s, ctx, ocsp)
   local server = s._server
-  if server:listenerCount('OCSPRequest') == 0 then
+  if not ocsp or server:listenerCount('OCSPRequest') == 0 then
     return s._handle:cert_done(ctx and ctx.context)
   end
   local sc = (ctx or server._context).context
@@ -119,13 +125,13 @@ local function finish_cert(s, ctx)
     server.emit, server, 'OCSPRequest', sc:certificate_der(), sc:issuer_der(), cb)
 end
 
-handlers.certcb = function(s, servername)
+handlers.certcb = function(s, servername, ocsp)
   local server = s._server
   s.servername = servername or false
   local sni = server._SNICallback
   -- as Node: no name (or an empty one), no SNICallback
   if not sni or not servername or servername == '' then
-    return finish_cert(s, server:_findContext(servername))
+    return finish_cert(s, server:_findContext(servername), ocsp)
   end
   local cb, state = once(s, function(err, ctx)
     if err then return s._handle:cert_fail(err) end
@@ -134,7 +140,7 @@ handlers.certcb = function(s, servername)
       if not ok then return s._handle:cert_fail(made) end
       ctx = made
     end
-    finish_cert(s, ctx)
+    finish_cert(s, ctx, ocsp)
   end)
   run_hook(state, function(e) s._handle:cert_fail(e) end, sni, servername, cb)
 end
