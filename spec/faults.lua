@@ -10,11 +10,29 @@ local F = {}
 F.CA = H.cert('ca-cert.pem')
 F.MIB = 1024 * 1024
 
-function F.fd_count(pid)
-  local p = io.popen('ls /proc/' .. (pid or process.pid) .. '/fd | wc -l')
-  local n = tonumber(p:read('a'))
+-- The open fds of a process: their count, and fd -> what it points to.
+-- The pipe io.popen reads through is left out: the parent may not yet have
+-- closed its other end when ls looks.
+function F.fds(pid)
+  local p = io.popen('readlink /proc/$$/fd/1; ls -l /proc/' .. (pid or process.pid) .. '/fd')
+  local own = p:read('l')
+  local list, n = {}, 0
+  for fd, target in p:read('a'):gmatch('(%d+) %-> ([^\n]*)') do
+    if target ~= own then list[tonumber(fd)] = target; n = n + 1 end
+  end
   p:close()
-  return n
+  return n, list
+end
+
+function F.fd_count(pid) return (F.fds(pid)) end
+
+-- what differs between two fd lists, for a failure message
+function F.fd_diff(before, after)
+  local out = {}
+  for fd, t in pairs(after) do if before[fd] ~= t then out[#out + 1] = ('+%d %s'):format(fd, t) end end
+  for fd, t in pairs(before) do if after[fd] ~= t then out[#out + 1] = ('-%d %s'):format(fd, t) end end
+  table.sort(out)
+  return table.concat(out, ', ')
 end
 
 -- the bytes a TLS client sends first, captured through a memory transport
@@ -94,7 +112,7 @@ end
 -- errors and tlsClientErrors, in order), whether the 1 MiB came back, and the
 -- fd count against the baseline.
 function F.fault(server_opts, provoke, timeout)
-  local base = F.fd_count()
+  local base, before = F.fds()
   local events, echoed = {}, nil
   H.run(timeout or 20000, function(done)
     local server = tls.createServer(H.tls_options(server_opts), function(s)
@@ -113,7 +131,9 @@ function F.fault(server_opts, provoke, timeout)
     end)
   end)
   collectgarbage()
-  return events, echoed, F.fd_count() - base
+  local n, after = F.fds()
+  if n ~= base then io.stderr:write('fds changed: ', F.fd_diff(before, after), '\n') end
+  return events, echoed, n - base
 end
 
 -- a raw TCP client that sends bytes (or nothing) and then reads until the

@@ -8,9 +8,13 @@ local fs = require('fs')
 local hold = tonumber(arg[1])
 local open, held = 0, {}
 
+-- open fds, less the pipe io.popen reads through (its other end may still be open)
 local function fds()
-  local p = io.popen('ls /proc/' .. process.pid .. '/fd | wc -l')
-  local n = tonumber(p:read('a'))
+  local p = io.popen('readlink /proc/$$/fd/1; ls -l /proc/' .. process.pid .. '/fd')
+  local own, n = p:read('l'), 0
+  for target in p:read('a'):gmatch('%-> ([^\n]*)') do
+    if target ~= own then n = n + 1 end
+  end
   p:close()
   return n
 end

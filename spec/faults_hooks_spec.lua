@@ -1,0 +1,133 @@
+-- The fault catalogue of doc/security.md, F17-F25: bad scripts and bad luck
+-- inside the process. The pass criterion is faults_spec.lua's: the process
+-- survives, the event and error code are Node's (or doc/security.md says why
+-- not), the next good client echoes 1 MiB byte-exact, the fds are back to
+-- baseline.
+local tls = require('tls')
+local net = require('net')
+local crypto = require('crypto')
+
+local F = require('faults')
+local CA, fault, fd_count = F.CA, F.fault, F.fd_count
+local NO_TICKET = crypto.constants.SSL_OP_NO_TICKET
+
+describe('faults in scripts and hooks', function()
+  -- what a hook raises: a string, an error-like table, a table whose __tostring raises too
+  local values = {
+    'boom',
+    { code = 'EBOOM', message = 'boom table' },
+    setmetatable({}, { __tostring = function() error('__tostring raised as well') end }),
+  }
+  -- each hook: server options (given armed() and the value), the server's listeners, the client's options
+  local hooks = {
+    { 'SNICallback', function(armed, v)
+        return { SNICallback = function(_, cb) if armed() then error(v) end cb(nil, nil) end }
+      end },
+    { 'ALPNCallback', function(armed, v)
+        return { ALPNCallback = function(info) if armed() then error(v) end return info.protocols[1] end }
+      end, nil, { ALPNProtocols = { 'x' } } },
+    { 'pskCallback', function(armed, v)
+        return { pskCallback = function() if armed() then error(v) end end, maxVersion = 'TLSv1.2',
+          ciphers = 'PSK-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256' }
+      end, nil, { pskCallback = function() return { psk = ('\1'):rep(32), identity = 'id' } end,
+        ciphers = 'PSK-AES128-GCM-SHA256', maxVersion = 'TLSv1.2' } },
+    { 'resumeSession', function() return { maxVersion = 'TLSv1.2' } end, function(armed, v, server)
+        server:on('resumeSession', function(_, cb) if armed() then error(v) end cb() end)
+      end },
+    { 'newSession', function() return { maxVersion = 'TLSv1.2', secureOptions = NO_TICKET } end, function(armed, v, server)
+        server:on('newSession', function(_, _, cb) if armed() then error(v) end cb() end)
+      end },
+    { 'OCSPRequest', function() return {} end, function(armed, v, server)
+        server:on('OCSPRequest', function(_, _, cb) if armed() then error(v) end cb(nil, nil) end)
+      end, { requestOCSP = true } },
+    { 'keylog', function() return {} end, function(armed, v, server)
+        server:on('keylog', function() if armed() then error(v) end end)
+      end },
+  }
+
+  for _, h in ipairs(hooks) do
+    it('F17: a ' .. h[1] .. ' that raises a string, a table or an unprintable object fails that handshake only', function()
+      for i, v in ipairs(values) do
+        local is_armed = true
+        local function armed() return is_armed end
+        local events, echoed, fds = fault(h[2](armed, v), function(port, server, _, next)
+          if h[3] then h[3](armed, v, server) end
+          F.client(port, h[4], function() is_armed = false; next() end)
+        end)
+        assert.equal(1, #events)
+        assert.equal('tlsClientError', events[1][1])
+        if i == 1 then assert.matches('boom$', events[1][3]) end
+        if i == 2 then assert.same({ 'EBOOM', 'boom table' }, { events[1][2], events[1][3] }) end
+        assert.is_true(echoed)
+        assert.equal(0, fds)
+      end
+    end)
+  end
+
+  it('F17: a checkServerIdentity that raises fails that client with what it raised', function()
+    local codes = {}
+    for i, v in ipairs(values) do
+      local events, echoed, fds = fault({}, function(port, _, _, next)
+        F.client(port, { checkServerIdentity = function() error(v) end }, function(code, c)
+          codes[i] = code
+          assert.is_false(c.authorized)
+          next()
+        end)
+      end)
+      assert.is_true(echoed)
+      assert.equal(0, fds)
+      for _, e in ipairs(events) do assert.not_equal('tlsClientError', e[1]) end
+    end
+    assert.matches('boom$', codes[1])
+    assert.equal('EBOOM', codes[2])
+  end)
+  it('F18: resumeSession and OCSPRequest hooks that never answer end in ERR_TLS_HANDSHAKE_TIMEOUT', function()
+    local events, echoed, fds = fault({ handshakeTimeout = 300, maxVersion = 'TLSv1.2' }, function(port, server, _, next)
+      server:on('resumeSession', function() end)   -- never answers
+      local c = tls.connect({ port = port, host = 'localhost', ca = CA })
+      c:on('error', function() end)
+      c:on('close', function()
+        server:removeAllListeners('resumeSession')
+        server:on('OCSPRequest', function() end)   -- never answers either
+        local d = tls.connect({ port = port, host = 'localhost', ca = CA, requestOCSP = true })
+        d:on('error', function() end)
+        d:on('close', function()
+          server:removeAllListeners('OCSPRequest')
+          next()
+        end)
+      end)
+    end)
+    assert.equal(2, #events)
+    assert.same({ 'tlsClientError', 'ERR_TLS_HANDSHAKE_TIMEOUT' }, { events[1][1], events[1][2] })
+    assert.same({ 'tlsClientError', 'ERR_TLS_HANDSHAKE_TIMEOUT' }, { events[2][1], events[2][2] })
+    assert.is_true(echoed)
+    assert.equal(0, fds)
+  end)
+
+  it('F21: server:close() with a connection in flight: it keeps echoing, new ones are refused, then close', function()
+    local base = fd_count()
+    local facts = {}
+    H.run(10000, function(done)
+      local left = 2   -- the server's close callback and the client's 'close', in either order
+      local function finish() left = left - 1; if left == 0 then done() end end
+      local server = tls.createServer(H.tls_options(), function(s) s:pipe(s) end)
+      server:listen(0, '127.0.0.1', function()
+        local port = server:address().port
+        local c
+        c = tls.connect(port, 'localhost', { ca = CA }, function()
+          server:close(function() facts.closed = true; finish() end)
+          local refused = net.connect(port, '127.0.0.1')
+          refused:on('error', function(e)
+            facts.refused = e.code
+            c:write('still echoing')
+          end)
+        end)
+        c:on('data', function(d) facts.echo = d; c:_end() end)
+        c:on('close', finish)
+      end)
+    end)
+    collectgarbage()
+    assert.same({ closed = true, refused = 'ECONNREFUSED', echo = 'still echoing' }, facts)
+    assert.equal(0, fd_count() - base)
+  end)
+end)
