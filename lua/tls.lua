@@ -100,6 +100,7 @@ function TLSSocket:_wrap(socket)
     socket._handle, socket._readBuffer = nil, nil
     if socket._timer then socket._timer:close(); socket._timer = nil end
     self._countedBy, socket._countedBy = socket._countedBy, nil
+    self._wasConnecting = socket.connecting
     socket.destroyed, socket.readable, socket.writable = true, false, false
     socket._wrappedBy = self
     self._upgraded = true
@@ -200,9 +201,15 @@ local function client_secure(s)
   s:emit('secureConnect')
 end
 
-handlers.secure = function(s)
+local function mark_secured(s)
   if s._hsTimer then s._hsTimer:close(); s._hsTimer = nil end
   s._secured = true
+end
+
+handlers.secure = function(s)
+  -- a 'newSession' listener that has not called back holds the handshake,
+  -- and its deadline still runs, as in Node
+  if not s._newSessionPending then mark_secured(s) end
   if s._isServer then server_secure(s) else client_secure(s) end
 end
 
@@ -300,7 +307,9 @@ function tls._connectOver(options, ctx, cb)
   if cb then s:once('secureConnect', cb) end
   local prefix = s._prefix
   s._prefix = nil
-  s:_startTLS(false, prefix)
+  -- a socket still connecting: the handshake starts with its 'connect'
+  if s._wasConnecting then s.connecting = true else s:_startTLS(false, prefix) end
+  s._wasConnecting = nil
   return s
 end
 
@@ -414,6 +423,9 @@ end
 
 require('luatls.tls_hooks')(tls, TLSSocket, handlers, Server)
 require('luatls.tls_session')(tls, TLSSocket, handlers, Server)
-TLSSocket._secureServer = server_secure
+function TLSSocket:_secureServer()
+  mark_secured(self)
+  server_secure(self)
+end
 
 return tls

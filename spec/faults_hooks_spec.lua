@@ -8,7 +8,7 @@ local net = require('net')
 local crypto = require('crypto')
 
 local F = require('faults')
-local CA, fault, fd_count = F.CA, F.fault, F.fd_count
+local CA, fault, raw, fd_count = F.CA, F.fault, F.raw, F.fd_count
 local NO_TICKET = crypto.constants.SSL_OP_NO_TICKET
 
 describe('faults in scripts and hooks', function()
@@ -100,6 +100,153 @@ describe('faults in scripts and hooks', function()
     assert.equal(2, #events)
     assert.same({ 'tlsClientError', 'ERR_TLS_HANDSHAKE_TIMEOUT' }, { events[1][1], events[1][2] })
     assert.same({ 'tlsClientError', 'ERR_TLS_HANDSHAKE_TIMEOUT' }, { events[2][1], events[2][2] })
+    assert.is_true(echoed)
+    assert.equal(0, fds)
+  end)
+
+  it('F19: a hook that answers twice fails with ERR_MULTIPLE_CALLBACK; an answer after close gets ERR_SOCKET_CLOSED', function()
+    local hello = F.client_hello({ requestOCSP = true })
+    -- each hook: how to install it on a server, given what it does with its callback
+    local hooks = {
+      SNICallback = function(server, answer)
+        server._SNICallback = function(_, cb) answer(cb) end
+      end,
+      OCSPRequest = function(server, answer)
+        server:on('OCSPRequest', function(_, _, cb) answer(cb) end)
+      end,
+      resumeSession = function(server, answer)
+        server:on('resumeSession', function(_, cb) answer(cb) end)
+      end,
+    }
+    for name, install in pairs(hooks) do
+      local second, late = nil, nil
+      local events, echoed, fds = fault({ maxVersion = 'TLSv1.2', handshakeTimeout = 300 }, function(port, server, _, next)
+        install(server, function(cb) cb(); second = cb() end)
+        F.client(port, { requestOCSP = true }, function()
+          server:removeAllListeners(name)
+          server._SNICallback = nil
+          local stored
+          install(server, function(cb) stored = cb end)
+          raw(port, hello, function()   -- the handshake timed out before the hook answered
+            late = stored()
+            server:removeAllListeners(name)
+            server._SNICallback = nil
+            next()
+          end)
+        end)
+      end)
+      assert.equal('ERR_MULTIPLE_CALLBACK', second.code, name)
+      assert.same({ 'tlsClientError', 'ERR_MULTIPLE_CALLBACK' }, { events[1][1], events[1][2] }, name)
+      assert.same({ 'tlsClientError', 'ERR_TLS_HANDSHAKE_TIMEOUT' }, { events[2][1], events[2][2] }, name)
+      assert.equal('ERR_SOCKET_CLOSED', late.code, name)
+      assert.is_true(echoed, name)
+      assert.equal(0, fds, name)
+    end
+  end)
+
+  it('F20: a newSession listener that never calls back holds secureConnection back until the handshake timeout', function()
+    local secured_early, client_secure = nil, nil
+    local events, echoed, fds = fault({ maxVersion = 'TLSv1.2', secureOptions = NO_TICKET, handshakeTimeout = 300 },
+      function(port, server, _, next)
+        local secured = false
+        server:on('secureConnection', function() secured = true end)
+        server:on('newSession', function() end)   -- never calls back
+        local c = tls.connect({ port = port, host = 'localhost', ca = CA })
+        c:on('secureConnect', function() client_secure = true end)
+        c:on('error', function() end)
+        c:on('close', function()
+          secured_early = secured
+          server:removeAllListeners('newSession')
+          next()
+        end)
+      end)
+    assert.is_false(secured_early)
+    assert.same({ { 'tlsClientError', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'TLS handshake timeout' } }, events)
+    assert.is_true(client_secure)   -- the client's side of the handshake had finished
+    assert.is_true(echoed)
+    assert.equal(0, fds)
+  end)
+
+  it('F22: setSecureContext while 10 connections wait to handshake: they keep the old certificate, new ones get the new', function()
+    local kinds, newer = {}, nil
+    local function kind(c) local cert = c:getPeerCertificate(); return cert.asn1Curve or ('RSA ' .. cert.bits) end
+    local events, echoed, fds = fault({}, function(port, server, _, next)
+      local sockets, accepted = {}, 0
+      for i = 1, 10 do sockets[i] = net.connect(port, '127.0.0.1') end
+      server:on('connection', function()
+        accepted = accepted + 1
+        if accepted ~= 10 then return end
+        server:setSecureContext({ key = H.cert('ecdsa-server-key.pem'), cert = H.cert('ecdsa-server-cert.pem') })
+        collectgarbage()   -- the old context now lives only in the connections that wait
+        collectgarbage()
+        local left = #sockets
+        for _, raw_socket in ipairs(sockets) do
+          local c
+          c = tls.connect({ socket = raw_socket, servername = 'localhost', ca = CA }, function()
+            kinds[#kinds + 1] = kind(c)
+            c:_end()
+          end)
+          c:on('close', function()
+            left = left - 1
+            if left > 0 then return end
+            local d
+            d = tls.connect({ port = port, host = 'localhost', ca = CA }, function() newer = kind(d); d:_end() end)
+            d:on('close', next)
+          end)
+        end
+      end)
+    end)
+    assert.equal(10, #kinds)
+    for _, k in ipairs(kinds) do assert.equal('RSA 2048', k) end
+    assert.equal('prime256v1', newer)
+    assert.same({}, events)
+    assert.is_true(echoed)
+    assert.equal(0, fds)
+  end)
+
+  it('F23: a SAN that reads like two names is escaped and matches neither hidden name', function()
+    local err
+    local events, echoed, fds = fault({ key = H.cert('altcomma-key.pem'), cert = H.cert('altcomma-cert.pem') },
+      function(port, server, _, next)
+        F.client(port, { servername = 'evil.example' }, function()
+          server:setSecureContext(H.tls_options())
+          next()
+        end):on('error', function(e) err = e end)
+      end)
+    assert.equal('ERR_TLS_CERT_ALTNAME_INVALID', err.code)
+    assert.equal('"DNS:good.example\\u002c DNS:evil.example"', err.cert.subjectaltname)
+    assert.is_true(echoed)
+    assert.equal(0, fds)
+  end)
+
+  it('F24: malformed options raise an error object naming the option, a hundred times without a trace', function()
+    local cases = {
+      { { key = 'not a key', cert = H.cert('server-cert.pem') }, 'key' },
+      { { cert = 'not PEM' }, 'cert' },
+      { { pfx = 'not PKCS#12' }, 'pfx' },
+      { { pfx = H.cert('server.pfx'), passphrase = 'wrong' }, 'pfx' },
+      { { ciphers = 'NOPE' }, 'ciphers' },
+      { { ciphers = 42 }, 'options.ciphers' },
+      { { ALPNProtocols = { ('x'):rep(300) } }, 'options.ALPNProtocols[1]' },
+      { { ALPNProtocols = { '' } }, 'options.ALPNProtocols[1]' },
+      { { dhparam = 'not PEM' }, 'dhparam' },
+      { { ecdhCurve = 'nope' }, 'ecdhCurve' },
+      { { ca = 'not PEM' }, 'ca' },
+    }
+    local base = fd_count()
+    local heap = collectgarbage('count')
+    for _, case in ipairs(cases) do
+      for _ = 1, 100 do
+        local ok, err = pcall(tls.createServer, case[1])
+        assert.is_false(ok)
+        assert.equal(case[2], err.option)
+        assert.is_string(err.code)
+      end
+    end
+    collectgarbage()
+    assert.is_true(collectgarbage('count') < heap + 256, 'the Lua heap grew')
+    assert.equal(base, fd_count())
+    local _, echoed, fds = fault({}, function(_, _, _, next) next() end)
     assert.is_true(echoed)
     assert.equal(0, fds)
   end)
