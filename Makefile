@@ -25,7 +25,7 @@ PEERS := node:nodejs
 
 BUSTED := lua5.4 /usr/bin/busted
 
-.PHONY: all deps demo test asan valgrind rss bench bench-deps install uninstall clean help certs
+.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps install uninstall clean help certs
 
 all: $(BUILD)/luatls $(BUILD)/lib/luatls/core.so
 
@@ -38,13 +38,17 @@ help:
 	@echo "make valgrind   200 TLS connections under valgrind: no leaks, no errors"
 	@echo "make rss        server RSS with 1,000 idle TLS connections, luatls and Node.js"
 	@echo "make bench      luatls against Node.js: handshakes, requests, throughput, memory, start-up"
+	@echo "make audit      testssl.sh against the echo server and its Node.js twin"
+	@echo "make soak       SOAK_N (50,000) connections, a fifth abusive: no loss, no drift, no fd left"
 	@echo "make install    install to PREFIX (default /usr/local); make uninstall"
 	@echo "make clean      remove build/ and the generated certificates"
 
-# Fast when everything is there: one dpkg query, no network.
-deps:
-	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done; \
-	  for cp in $(PEERS); do command -v $${cp%%:*} >/dev/null || echo $${cp#*:}; done); \
+# $(call install,PACKAGES,PEERS): installs the Debian packages that are missing, and
+# the package of each command:package peer whose command is not found. Fast when
+# everything is there: one dpkg query, no network.
+define install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done; \
+	  for cp in $(2); do command -v $${cp%%:*} >/dev/null || echo $${cp#*:}; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:" $$missing; \
@@ -54,6 +58,10 @@ deps:
 	    echo "  apt-get update && apt-get install -y" $$missing; exit 1; \
 	  fi; \
 	fi
+endef
+
+deps:
+	$(call install,$(PACKAGES),$(PEERS))
 
 $(BUILD)/obj/%.o: src/%.c $(HEADERS) | deps
 	@mkdir -p $(dir $@)
@@ -91,13 +99,21 @@ valgrind: all certs
 	valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
 	  $(BUILD)/luatls spec/scripts/tls-connections.lua 200
 
-# load tools for the benchmark (Debian's)
+# load tools for the benchmark, and the auditor (Debian's)
 bench-deps:
-	@missing=$$(for p in wrk nodejs; do case $$p in nodejs) command -v node >/dev/null || echo $$p;; \
-	  *) dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p;; esac; done); \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
-	  else echo "run as root: apt-get install -y" $$missing; exit 1; fi; fi
+	$(call install,wrk,node:nodejs)
+
+audit-deps:
+	$(call install,testssl.sh,node:nodejs)
+
+# N connections, a fifth of them abusive, against one server: failures, RSS drift, fds
+SOAK_N ?= 50000
+soak: all certs
+	$(BUILD)/luatls bench/soak.lua $(SOAK_N)
+
+# testssl.sh against the echo server example and its Node.js twin (about 2 minutes)
+audit: all certs audit-deps
+	$(BUILD)/luatls bench/audit.lua
 
 bench: all certs bench-deps
 	@mkdir -p bench/results

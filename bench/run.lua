@@ -11,37 +11,9 @@ local RUNS = 3
 local SECS = QUICK and 1 or 3
 local TICK_MS = 10   -- /proc clock ticks (USER_HZ 100)
 
----------------------------------------------------------------------------
--- running steps in order: a coroutine that waits for callbacks
-
-local main
-local function await(start)
-  local co = coroutine.running()
-  local done, results = false, nil
-  start(function(...)
-    if done then return end
-    done, results = true, table.pack(...)
-    if coroutine.status(co) == 'suspended' then
-      local ok, err = coroutine.resume(co)
-      if not ok then io.stderr:write(debug.traceback(co, err), '\n'); os.exit(1) end
-    end
-  end)
-  if not done then coroutine.yield() end
-  return table.unpack(results, 1, results.n)
-end
-
-local function sleep(ms) await(function(k) setTimeout(k, ms) end) end
-
--- runs a command to its end; returns stdout, stderr, code
-local function run(cmd, args)
-  return await(function(k)
-    local child = cp.spawn(cmd, args)
-    local out, err = {}, {}
-    child.stdout:on('data', function(d) out[#out + 1] = d end)
-    child.stderr:on('data', function(d) err[#err + 1] = d end)
-    child:on('close', function(code) k(table.concat(out), table.concat(err), code) end)
-  end)
-end
+package.path = 'bench/?.lua;' .. package.path
+local steps = require('steps')
+local await, sleep, run = steps.await, steps.sleep, steps.run
 
 -- starts a server pinned to core 0; returns the child and its port once it listens
 local function server(cmd, args)
@@ -260,7 +232,7 @@ end
 
 ---------------------------------------------------------------------------
 
-main = coroutine.create(function()
+steps.main(function()
   local nv = run('node', { '--version' })
   process.versions.node_version = nv:gsub('%s', '')
   print(('luatls %s against Node.js %s; %d runs per figure, %ds each; servers on core 0, clients on core 1')
@@ -296,6 +268,3 @@ main = coroutine.create(function()
   print('')
   print_table(lines)
 end)
-
-local ok, err = coroutine.resume(main)
-if not ok then io.stderr:write(debug.traceback(main, err), '\n'); os.exit(1) end

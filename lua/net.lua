@@ -318,7 +318,11 @@ function Socket:destroySoon()
   return self:_end()
 end
 
-function Socket:resetAndDestroy() return self:destroy() end
+-- as Node: the peer gets an RST, not a FIN (a socket that is not TCP just closes)
+function Socket:resetAndDestroy()
+  if self._handle and not self.destroyed and self._handle.reset then self._handle:reset() end
+  return self:destroy()
+end
 
 -- setTimeout(ms[, cb]): 'timeout' after ms of inactivity; 0 disables
 function Socket:setTimeout(ms, cb)

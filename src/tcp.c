@@ -429,6 +429,14 @@ static int stream_nodelay(lua_State *L) {
   return 0;
 }
 
+/* s:reset(): the close that follows sends RST instead of FIN */
+static int stream_reset(lua_State *L) {
+  lt_stream *s = openstream(L);
+  struct linger lg = { 1, 0 };
+  if (s->is_socket) setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  return 0;
+}
+
 static int stream_keepalive(lua_State *L) {
   lt_stream *s = openstream(L);
   int on = lua_toboolean(L, 2), delay = (int)luaL_optinteger(L, 3, 0);
@@ -486,7 +494,7 @@ static const luaL_Reg stream_methods[] = {
   {"read_start", stream_read_start}, {"read_stop", stream_read_stop},
   {"write", stream_write}, {"shutdown", stream_shutdown},
   {"sockname", stream_sockname}, {"peername", stream_peername},
-  {"nodelay", stream_nodelay}, {"keepalive", stream_keepalive},
+  {"nodelay", stream_nodelay}, {"keepalive", stream_keepalive}, {"reset", stream_reset},
   {"setref", stream_setref},
   {NULL, NULL}
 };

@@ -1,0 +1,42 @@
+-- Steps in order for the bench scripts: a coroutine that waits for callbacks.
+local cp = require('child_process')
+
+local M = {}
+
+-- runs start(k) and waits until it calls k(...); returns what k was given
+function M.await(start)
+  local co = coroutine.running()
+  local done, results = false, nil
+  start(function(...)
+    if done then return end
+    done, results = true, table.pack(...)
+    if coroutine.status(co) == 'suspended' then
+      local ok, err = coroutine.resume(co)
+      if not ok then io.stderr:write(debug.traceback(co, err), '\n'); os.exit(1) end
+    end
+  end)
+  if not done then coroutine.yield() end
+  return table.unpack(results, 1, results.n)
+end
+
+function M.sleep(ms) M.await(function(k) setTimeout(k, ms) end) end
+
+-- runs a command to its end; returns stdout, stderr, code
+function M.run(cmd, args, options)
+  return M.await(function(k)
+    local child = cp.spawn(cmd, args, options)
+    local out, err = {}, {}
+    child.stdout:on('data', function(d) out[#out + 1] = d end)
+    child.stderr:on('data', function(d) err[#err + 1] = d end)
+    child:on('close', function(code) k(table.concat(out), table.concat(err), code) end)
+  end)
+end
+
+-- runs main(...) as the script's one coroutine
+function M.main(main, ...)
+  local co = coroutine.create(main)
+  local ok, err = coroutine.resume(co, ...)
+  if not ok then io.stderr:write(debug.traceback(co, err), '\n'); os.exit(1) end
+end
+
+return M
