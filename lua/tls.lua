@@ -88,7 +88,16 @@ function TLSSocket:init(socket, options)
   local o = setmetatable({ handle = handle }, { __index = options })
   net.Socket.init(self, o)
   self._tlsOptions = options
-  if options.isServer then self:_startTLS(true, prefix) else self._prefix = prefix end
+  if options.isServer then
+    -- as Node: a tls.Server lends its context and its hooks (SNI, ALPN, OCSP, PSK, sessions)
+    local server = options.server
+    if server ~= nil and getmetatable(server) ~= nil and server._context then
+      self._server, self._context = server, options.secureContext or server._context
+    end
+    self:_startTLS(true, prefix)
+  else
+    self._prefix = prefix
+  end
 end
 
 -- takes over a socket's fd, with what it had read; or bridges a duplex

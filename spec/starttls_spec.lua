@@ -127,6 +127,29 @@ describe('TLS over streams that are not sockets', function()
       echo = 'echo over a duplex', ended = true }, facts)
   end)
 
+  it('a server-side TLSSocket with options.server uses that server\'s SNI and ALPN', function()
+    local facts = {}
+    H.run(5000, function(done)
+      local a, b = joined()
+      local tls_server = tls.createServer({ key = H.cert('server-key.pem'), cert = H.cert('server-cert.pem'),
+        ALPNProtocols = { 'h2', 'proto/1' },
+        SNICallback = function(name, cb)
+          facts.sni = name
+          cb(nil, tls.createSecureContext({ key = H.cert('ecdsa-server-key.pem'), cert = H.cert('ecdsa-server-cert.pem') }))
+        end })
+      local server = tls.TLSSocket(b, { isServer = true, server = tls_server })
+      server:on('secure', function() facts.alpn = server.alpnProtocol; server:_end() end)
+      local client
+      client = tls.connect({ socket = a, servername = 'sni.localhost', ca = CA, ALPNProtocols = { 'proto/1' },
+        checkServerIdentity = function() end }, function()
+        facts.curve = client:getPeerCertificate().asn1Curve
+      end)
+      client:on('data', function() end)
+      client:on('close', function() done() end)
+    end)
+    assert.same({ sni = 'sni.localhost', alpn = 'proto/1', curve = 'prime256v1' }, facts)
+  end)
+
   it('createSecurePair over a plain net socket: echo, authorization, peer certificate', function()
     local facts = {}
     H.run(5000, function(done)
