@@ -25,7 +25,7 @@ PEERS := node:nodejs
 
 BUSTED := lua5.4 /usr/bin/busted
 
-.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps install uninstall clean help certs
+.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-deps install uninstall clean help certs
 
 all: $(BUILD)/luatls $(BUILD)/lib/luatls/core.so
 
@@ -40,6 +40,7 @@ help:
 	@echo "make bench      luatls against Node.js: handshakes, requests, throughput, memory, start-up"
 	@echo "make audit      testssl.sh against the echo server and its Node.js twin"
 	@echo "make soak       SOAK_N (50,000) connections, a fifth abusive: no loss, no drift, no fd left"
+	@echo "make fuzz       the libFuzzer targets in fuzz/, FUZZ_SECONDS (1800) each; make fuzz-smoke: 60 s each"
 	@echo "make install    install to PREFIX (default /usr/local); make uninstall"
 	@echo "make clean      remove build/ and the generated certificates"
 
@@ -122,6 +123,45 @@ bench: all certs bench-deps
 rss: all certs
 	$(BUILD)/luatls bench/idle-rss.lua 1000
 
+# libFuzzer targets (fuzz/*.lua through fuzz/driver.c) with ASan and UBSan, built by clang
+FUZZ_CC      := clang-14
+FUZZ_TARGETS := options x509 session server
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_OBJ     := $(CORE_SRC:src/%.c=build-fuzz/obj/%.o)
+FUZZ_SECONDS ?= 1800
+FUZZ_RUN     := -max_len=4096 -timeout=5 -rss_limit_mb=4096 -detect_leaks=0 -print_final_stats=1
+
+build-fuzz/obj/%.o: src/%.c $(HEADERS) | deps fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) $(FUZZ_CFLAGS) $(DEPS_CFLAGS) -c $< -o $@
+
+build-fuzz/obj/driver.o: fuzz/driver.c $(HEADERS) | deps fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) $(FUZZ_CFLAGS) $(DEPS_CFLAGS) -c $< -o $@
+
+$(FUZZ_TARGETS:%=build-fuzz/%): $(FUZZ_OBJ) build-fuzz/obj/driver.o
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LUA_LIBS) $(DEPS_LIBS)
+
+fuzz-deps:
+	$(call install,clang-14 libclang-rt-14-dev llvm-14,)
+
+# each target for FUZZ_SECONDS (30 minutes), two at a time; new inputs go to build-fuzz/corpus
+fuzz: certs $(FUZZ_TARGETS:%=build-fuzz/%)
+	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P 2 -I T sh -c 'mkdir -p build-fuzz/corpus/T && \
+	  build-fuzz/T $(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/T fuzz/corpus/T \
+	  > build-fuzz/T.log 2>&1; s=$$?; echo "T: exit $$s; $$(grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)" build-fuzz/T.log | tr "\n" " ")"; \
+	  grep -E "^#[0-9]+.*(DONE|pulse)" build-fuzz/T.log | tail -1; exit $$s'
+
+# one minute a target, as CI runs it
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60
+
+# minimises what a fuzz run found back into the corpus kept in the repository
+fuzz-merge: $(FUZZ_TARGETS:%=build-fuzz/%)
+	@for t in $(FUZZ_TARGETS); do mkdir -p build-fuzz/corpus/$$t; \
+	  build-fuzz/$$t -merge=1 fuzz/corpus/$$t build-fuzz/corpus/$$t 2>&1 | tail -1; done
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUADIR)/luatls $(DESTDIR)$(LUA_CMOD)/luatls
 	install -m 755 $(BUILD)/luatls $(DESTDIR)$(PREFIX)/bin/luatls
@@ -134,5 +174,5 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/luatls
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz build-cov
 	@$(MAKE) --no-print-directory -s -C certs clean
