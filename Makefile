@@ -75,6 +75,14 @@ $(BUILD)/pic/%.o: src/%.c $(HEADERS) | deps
 $(BUILD)/luatls: $(CORE_OBJ) $(BUILD)/obj/main.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS) $(DEPS_LIBS)
 
+# the same executable with allocators that fail on demand, for the F25 fault specs
+$(BUILD)/obj/main-faults.o: src/main.c $(HEADERS) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(DEPS_CFLAGS) -DLT_FAULT_INJECTION -DLT_LUADIR='"$(LUADIR)"' -c $< -o $@
+
+$(BUILD)/luatls-faults: $(CORE_OBJ) $(BUILD)/obj/main-faults.o $(BUILD)/obj/faults.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LUA_LIBS) $(DEPS_LIBS)
+
 # the same core as a C module for stock lua5.4 and busted
 $(BUILD)/lib/luatls/core.so: $(PIC_OBJ)
 	@mkdir -p $(dir $@)
@@ -86,15 +94,17 @@ certs:
 demo: all certs
 	@$(BUILD)/luatls examples/demo.lua
 
-test: all certs
+test: all certs $(BUILD)/luatls-faults
 	@$(BUSTED) $(BUSTED_ARGS)
 
 # Sanitized build: the executable runs busted itself, so Lua and the core are both covered.
-ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# It also checks that every batch of callbacks leaves the Lua stack balanced.
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -DLT_DEBUG_STACK
 asan: certs
-	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" build-asan/luatls
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	  build-asan/luatls build-asan/luatls-faults
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  LUATLS_BIN=build-asan/luatls build-asan/luatls /usr/bin/busted $(BUSTED_ARGS)
+	  LUATLS_BIN=build-asan/luatls LUATLS_FAULTS_BIN=build-asan/luatls-faults build-asan/luatls /usr/bin/busted $(BUSTED_ARGS)
 
 valgrind: all certs
 	valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \

@@ -277,4 +277,60 @@ describe('faults in scripts and hooks', function()
     assert.same({ closed = true, refused = 'ECONNREFUSED', echo = 'still echoing' }, facts)
     assert.equal(0, fd_count() - base)
   end)
+  it('F25: an allocation failing inside OpenSSL, or inside a hook\'s Lua, fails that connection only', function()
+    local SWEEP = 150
+    local outcomes, codes, base, after, echoed, oom = { ok = 0, failed = 0 }, {}, nil, nil, nil, nil
+    H.run(60000, function(done)
+      local port, left = nil, 2   -- the good client, and the server's exit
+      local function finish() left = left - 1; if left == 0 then done() end end
+      local buffered, child = '', nil
+      local function sweep(k)
+        if k > SWEEP then
+          return F.client(port, { servername = 'oom.test' }, function(code)
+            oom = code
+            F.good_client(port, function(ok) echoed = ok; finish() end)
+          end)
+        end
+        local c
+        c = tls.connect({ port = port, host = 'localhost', ca = CA }, function() c:write('ping') end)
+        local got
+        c:on('data', function(d) got = d; c:_end() end)
+        c:on('error', function() end)
+        c:on('close', function()
+          if got == 'ping' then outcomes.ok = outcomes.ok + 1 else outcomes.failed = outcomes.failed + 1 end
+          sweep(k + 1)
+        end)
+      end
+      child = H.spawn(H.LUATLS_FAULTS, { 'spec/scripts/faults-server.lua', tostring(SWEEP) }, finish)
+      child.stdout:on('data', function(d)
+        buffered = buffered .. d
+        for line in buffered:gmatch('([^\n]*)\n') do
+          local p, fds = line:match('^port (%d+) fds (%d+)')
+          if p then port, base = tonumber(p), tonumber(fds); sweep(1) end
+          local code = line:match('^tlsClientError (.*)')
+          if code then codes[code] = (codes[code] or 0) + 1 end
+          local n, idle_fds = line:match('^idle (%d+) fds (%d+)')
+          if n and tonumber(n) == outcomes.ok + 1 and echoed ~= nil then
+            after = tonumber(idle_fds)
+            child:kill()
+          end
+        end
+        buffered = buffered:match('[^\n]*$')
+      end)
+    end)
+    assert.equal(SWEEP, outcomes.ok + outcomes.failed)
+    local reported = 0
+    for code, n in pairs(codes) do
+      if code ~= 'not enough memory' then
+        assert.matches('^ERR_', code)   -- ERR_OSSL_*_MALLOC_FAILURE, ERR_SSL_INTERNAL_ERROR and the like
+        reported = reported + n
+      end
+    end
+    assert.equal(outcomes.failed, reported)   -- each failed connection is one 'tlsClientError'
+    assert.is_true(outcomes.failed > 0, 'no allocation failure reached a handshake')
+    assert.equal('ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR', oom)
+    assert.equal(1, codes['not enough memory'])
+    assert.is_true(echoed)
+    assert.equal(base, after)
+  end)
 end)

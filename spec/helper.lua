@@ -11,6 +11,8 @@ local H = {}
 _G.H = H
 
 H.LUATLS = os.getenv('LUATLS_BIN') or 'build/luatls'
+-- the same executable with allocators that fail on demand (require('luatls.faults'))
+H.LUATLS_FAULTS = os.getenv('LUATLS_FAULTS_BIN') or 'build/luatls-faults'
 
 function H.cert(name) return fs.readFileSync('certs/' .. name) end
 

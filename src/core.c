@@ -5,6 +5,7 @@
 */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <openssl/err.h>
@@ -403,12 +404,27 @@ static const luaL_Reg core_funcs[] = {
   {NULL, NULL}
 };
 
+#ifdef LT_DEBUG_STACK
+/* Debug builds: every batch of callbacks leaves the Lua stack as it found it. */
+static void checked_invoke(struct ev_loop *loop) {
+  int top = lua_gettop(main_L);
+  ev_invoke_pending(loop);
+  if (lua_gettop(main_L) != top) {
+    fprintf(stderr, "luatls: callbacks left the Lua stack at %d, not %d\n", lua_gettop(main_L), top);
+    abort();
+  }
+}
+#endif
+
 int luaopen_luatls_core(lua_State *L) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
   main_L = lua_tothread(L, -1);
   lua_pop(L, 1);
   if (lt_loop == NULL) lt_loop = ev_default_loop(EVFLAG_AUTO);
   if (lt_loop == NULL) return luaL_error(L, "luatls: cannot start the event loop");
+#ifdef LT_DEBUG_STACK
+  ev_set_invoke_pending(lt_loop, checked_invoke);
+#endif
   if (luaL_newmetatable(L, ERROR_MT)) {
     lua_pushcfunction(L, error_tostring);
     lua_setfield(L, -2, "__tostring");

@@ -43,12 +43,40 @@ static void set_path(lua_State *L) {
   lua_pop(L, 1);
 }
 
+#ifdef LT_FAULT_INJECTION
+void lt_faults_install(void);
+void *lt_faults_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+int luaopen_luatls_faults(lua_State *L);
+#endif
+
 static void preload_core(lua_State *L) {
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
   lua_pushcfunction(L, luaopen_luatls_core);
   lua_setfield(L, -2, "luatls.core");
+#ifdef LT_FAULT_INJECTION
+  lua_pushcfunction(L, luaopen_luatls_faults);
+  lua_setfield(L, -2, "luatls.faults");
+#endif
   lua_pop(L, 1);
 }
+
+#ifdef LT_FAULT_INJECTION
+static int panic(lua_State *L) {
+  const char *msg = lua_tostring(L, -1);
+  fprintf(stderr, "luatls: unprotected error: %s\n", msg ? msg : "(not a string)");
+  return 0;   /* then Lua aborts */
+}
+
+/* the fault-injection build: allocators that fail on demand */
+static lua_State *new_state(void) {
+  lt_faults_install();
+  lua_State *L = lua_newstate(lt_faults_lua_alloc, NULL);
+  if (L) lua_atpanic(L, panic);
+  return L;
+}
+#else
+static lua_State *new_state(void) { return luaL_newstate(); }
+#endif
 
 /* require('luatls.runtime').main(argv...) -> exit code */
 static int pmain(lua_State *L) {
@@ -77,7 +105,7 @@ static void raise_fd_limit(void) {
 
 int main(int argc, char **argv) {
   raise_fd_limit();
-  lua_State *L = luaL_newstate();
+  lua_State *L = new_state();
   if (L == NULL) {
     fprintf(stderr, "luatls: cannot create the Lua state\n");
     return 1;
