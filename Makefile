@@ -35,7 +35,7 @@ help:
 	@echo "make demo       echo server and client against each other"
 	@echo "make test       every spec (busted), real sockets on loopback"
 	@echo "make asan       the specs under AddressSanitizer + UBSan"
-	@echo "make valgrind   200 TLS connections under valgrind: no leaks, no errors"
+	@echo "make valgrind   the specs under valgrind memcheck: no errors, no leaks"
 	@echo "make rss        server RSS with 1,000 idle TLS connections, luatls and Node.js"
 	@echo "make bench      luatls against Node.js: handshakes, requests, throughput, memory, start-up"
 	@echo "make audit      testssl.sh against the echo server and its Node.js twin"
@@ -106,9 +106,11 @@ asan: certs
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LUATLS_BIN=build-asan/luatls LUATLS_FAULTS_BIN=build-asan/luatls-faults build-asan/luatls /usr/bin/busted $(BUSTED_ARGS)
 
-valgrind: all certs
-	valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
-	  $(BUILD)/luatls spec/scripts/tls-connections.lua 200
+# every spec with the executable under memcheck (children run natively), deadlines 20 times longer
+valgrind: all certs $(BUILD)/luatls-faults
+	LUATLS_TIMEOUT_SCALE=20 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+	  --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+	  $(BUILD)/luatls /usr/bin/busted $(BUSTED_ARGS)
 
 # load tools for the benchmark, and the auditor (Debian's)
 bench-deps:

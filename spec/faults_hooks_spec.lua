@@ -82,7 +82,7 @@ describe('faults in scripts and hooks', function()
     assert.equal('EBOOM', codes[2])
   end)
   it('F18: resumeSession and OCSPRequest hooks that never answer end in ERR_TLS_HANDSHAKE_TIMEOUT', function()
-    local events, echoed, fds = fault({ handshakeTimeout = 300, maxVersion = 'TLSv1.2' }, function(port, server, _, next)
+    local events, echoed, fds = fault({ handshakeTimeout = H.ms(300), maxVersion = 'TLSv1.2' }, function(port, server, _, next)
       server:on('resumeSession', function() end)   -- never answers
       local c = tls.connect({ port = port, host = 'localhost', ca = CA })
       c:on('error', function() end)
@@ -120,7 +120,7 @@ describe('faults in scripts and hooks', function()
     }
     for name, install in pairs(hooks) do
       local second, late = nil, nil
-      local events, echoed, fds = fault({ maxVersion = 'TLSv1.2', handshakeTimeout = 300 }, function(port, server, _, next)
+      local events, echoed, fds = fault({ maxVersion = 'TLSv1.2', handshakeTimeout = H.ms(300) }, function(port, server, _, next)
         install(server, function(cb) cb(); second = cb() end)
         F.client(port, { requestOCSP = true }, function()
           server:removeAllListeners(name)
@@ -146,7 +146,7 @@ describe('faults in scripts and hooks', function()
 
   it('F20: a newSession listener that never calls back holds secureConnection back until the handshake timeout', function()
     local secured_early, client_secure = nil, nil
-    local events, echoed, fds = fault({ maxVersion = 'TLSv1.2', secureOptions = NO_TICKET, handshakeTimeout = 300 },
+    local events, echoed, fds = fault({ maxVersion = 'TLSv1.2', secureOptions = NO_TICKET, handshakeTimeout = H.ms(300) },
       function(port, server, _, next)
         local secured = false
         server:on('secureConnection', function() secured = true end)

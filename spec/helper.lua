@@ -25,9 +25,14 @@ end
 
 local children = {}
 
+-- Deadlines in specs stretch by LUATLS_TIMEOUT_SCALE (make valgrind sets it).
+local SCALE = tonumber(os.getenv('LUATLS_TIMEOUT_SCALE')) or 1
+function H.ms(n) return n * SCALE end
+
 -- Runs body(done), then the loop, until done() has been called and every
 -- handle is closed. Fails on a timeout, an uncaught error, or a leak.
 function H.run(timeout, body)
+  timeout = H.ms(timeout)
   local finished = false
   local deadline, grace = core.timer(), nil
   local function done()
@@ -36,7 +41,7 @@ function H.run(timeout, body)
     deadline:close()
     grace = core.timer()
     grace:unref()
-    grace:start(3000, 0, function()
+    grace:start(H.ms(3000), 0, function()
       grace:close()
       error('handles still open after done(): ' .. util.inspect(core.handles()), 0)
     end)

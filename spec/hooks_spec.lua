@@ -86,7 +86,7 @@ describe('SNI', function()
     local errs, late, good = {}, nil, nil
     H.run(10000, function(done)
       local pending
-      local server = serve({ handshakeTimeout = 200, SNICallback = function(name, cb)
+      local server = serve({ handshakeTimeout = H.ms(200), SNICallback = function(name, cb)
         if name == 'err.test' then cb(require('luatls.errors').new('ENOCERT', 'no certificate for ' .. name))
         elseif name == 'throw.test' then error('SNICallback broke')
         elseif name == 'never.test' then pending = cb
@@ -569,7 +569,7 @@ describe('hooks and timeouts, more', function()
     local err, elapsed, closed
     H.run(5000, function(done)
       local start = require('luatls.core').now()
-      local server = serve({ handshakeTimeout = 300 }, nil, function(server, port)
+      local server = serve({ handshakeTimeout = H.ms(300) }, nil, function(server, port)
         local raw = require('net').connect(port, '127.0.0.1')
         local hello = '\22\3\1\2\0\1\0\1\252\3\3' .. string.rep('\0', 200)
         local i, ticker = 0, nil
@@ -577,7 +577,7 @@ describe('hooks and timeouts, more', function()
           ticker = setInterval(function()
             i = i + 1
             if i <= #hello and not raw.destroyed then raw:write(hello:sub(i, i)) end
-          end, 20)
+          end, H.ms(20))
         end)
         raw:on('error', function() end)
         raw:on('close', function()
@@ -593,7 +593,7 @@ describe('hooks and timeouts, more', function()
     end)
     assert.equal('ERR_TLS_HANDSHAKE_TIMEOUT', err.code)
     assert.is_true(closed)
-    assert.is_true(elapsed < 2000, 'cut off after ' .. tostring(elapsed) .. ' ms')
+    assert.is_true(elapsed < H.ms(2000), 'cut off after ' .. tostring(elapsed) .. ' ms')
   end)
 
   it('an OCSPRequest listener that raises fails that handshake, and the next one is served', function()

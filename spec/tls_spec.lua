@@ -313,7 +313,7 @@ describe('tls server against bad peers', function()
   end)
 
   it('a silent peer is cut off by handshakeTimeout and the socket is closed', function()
-    local errs, echoed, peer_closed = bad_peer(nil, { handshakeTimeout = 100 })
+    local errs, echoed, peer_closed = bad_peer(nil, { handshakeTimeout = H.ms(100) })
     assert.equal('ERR_TLS_HANDSHAKE_TIMEOUT', errs[1][1])
     assert.is_true(peer_closed)
     assert.equal('still here', echoed)
