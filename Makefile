@@ -25,7 +25,7 @@ PEERS := node:nodejs
 
 BUSTED := lua5.4 /usr/bin/busted
 
-.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-deps install uninstall clean help certs
+.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs
 
 all: $(BUILD)/luatls $(BUILD)/lib/luatls/core.so
 
@@ -168,6 +168,28 @@ fuzz: certs $(FUZZ_TARGETS:%=build-fuzz/%)
 # one minute a target, as CI runs it
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=60
+
+# src/ line coverage of each target's corpus (the kept one and the last run's)
+COV_OBJ := $(CORE_SRC:src/%.c=build-cov/obj/%.o)
+COV_CFLAGS := -g -O1 -fprofile-instr-generate -fcoverage-mapping -fsanitize=fuzzer-no-link
+
+build-cov/obj/%.o: src/%.c $(HEADERS) | deps fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) $(COV_CFLAGS) $(DEPS_CFLAGS) -c $< -o $@
+
+build-cov/obj/driver.o: fuzz/driver.c $(HEADERS) | deps fuzz-deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(WARN) $(COV_CFLAGS) $(DEPS_CFLAGS) -c $< -o $@
+
+$(FUZZ_TARGETS:%=build-cov/%): $(COV_OBJ) build-cov/obj/driver.o
+	$(FUZZ_CC) -fprofile-instr-generate -fsanitize=fuzzer -o $@ $^ $(LUA_LIBS) $(DEPS_LIBS)
+
+fuzz-cov: certs $(FUZZ_TARGETS:%=build-cov/%)
+	@for t in $(FUZZ_TARGETS); do mkdir -p build-fuzz/corpus/$$t; \
+	  LLVM_PROFILE_FILE=build-cov/$$t.profraw build-cov/$$t -runs=0 build-fuzz/corpus/$$t fuzz/corpus/$$t >/dev/null 2>&1; \
+	  llvm-profdata-14 merge -o build-cov/$$t.profdata build-cov/$$t.profraw; \
+	  printf '%-8s ' $$t; llvm-cov-14 report build-cov/$$t -instr-profile=build-cov/$$t.profdata $(CORE_SRC) | tail -1 | \
+	    awk '{ print "src/ line coverage " $$10 " (" $$8 - $$9 " of " $$8 " lines)" }'; done
 
 # minimises what a fuzz run found back into the corpus kept in the repository
 fuzz-merge: $(FUZZ_TARGETS:%=build-fuzz/%)
