@@ -2,22 +2,14 @@
 -- Prints "port P fds F" once it listens and "idle fds F" each time its last
 -- connection has closed, F being its open fds. With arg[1] = N it holds the
 -- first N connections, prints "open N fds F" once all N are up, then ends them.
+package.path = 'spec/scripts/?.lua;' .. package.path
 local tls = require('tls')
 local fs = require('fs')
 
 local hold = tonumber(arg[1])
 local open, held = 0, {}
 
--- open fds, less the pipe io.popen reads through (its other end may still be open)
-local function fds()
-  local p = io.popen('readlink /proc/$$/fd/1; ls -l /proc/' .. process.pid .. '/fd')
-  local own, n = p:read('l'), 0
-  for target in p:read('a'):gmatch('%-> ([^\n]*)') do
-    if target ~= own then n = n + 1 end
-  end
-  p:close()
-  return n
-end
+local fds = require('fds')
 
 local server = tls.createServer({
   key = fs.readFileSync('certs/ecdsa-server-key.pem'),

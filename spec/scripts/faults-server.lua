@@ -5,6 +5,7 @@
 -- Prints "port P fds F", a "tlsClientError CODE" line for each failed
 -- handshake, and "idle N fds F" when its last connection closes, N being the
 -- handshakes completed so far.
+package.path = 'spec/scripts/?.lua;' .. package.path
 local tls = require('tls')
 local fs = require('fs')
 local faults = require('luatls.faults')
@@ -12,13 +13,7 @@ local faults = require('luatls.faults')
 local sweep, STEP = tonumber(arg[1]), 3
 local accepted, open, secured = 0, 0, 0
 
-local function fds()
-  local p = io.popen('readlink /proc/$$/fd/1; ls -l /proc/' .. process.pid .. '/fd')
-  local own, n = p:read('l'), 0
-  for target in p:read('a'):gmatch('%-> ([^\n]*)') do if target ~= own then n = n + 1 end end
-  p:close()
-  return n
-end
+local fds = require('fds')
 
 local server = tls.createServer({
   key = fs.readFileSync('certs/ecdsa-server-key.pem'),
