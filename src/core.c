@@ -423,7 +423,7 @@ int luaopen_luatls_core(lua_State *L) {
   if (lt_loop == NULL) lt_loop = ev_default_loop(EVFLAG_AUTO);
   if (lt_loop == NULL) return luaL_error(L, "luatls: cannot start the event loop");
 #ifdef LT_DEBUG_STACK
-  ev_set_invoke_pending(lt_loop, checked_invoke);
+  ev_set_invoke_pending_cb(lt_loop, checked_invoke);
 #endif
   if (luaL_newmetatable(L, ERROR_MT)) {
     lua_pushcfunction(L, error_tostring);
