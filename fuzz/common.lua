@@ -29,7 +29,7 @@ end
 
 M.FILES = {}
 for _, name in ipairs({ 'server-key.pem', 'server-cert.pem', 'ca-cert.pem', 'ca-crl.pem', 'ecdsa-server-key.pem',
-  'ecdsa-server-cert.pem', 'encrypted-key.pem', 'server.pfx', 'dhparam.pem', 'chain-server-fullchain.pem',
+  'ecdsa-server-cert.pem', 'encrypted-key.pem', 'fuzz.pfx', 'dhparam.pem', 'chain-server-fullchain.pem',
   'client-cert.pem', 'expired-cert.pem' }) do
   M.FILES[#M.FILES + 1] = fs.readFileSync('certs/' .. name)
 end

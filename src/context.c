@@ -156,14 +156,31 @@ static X509_STORE *default_store(void) {
   return store;
 }
 
-/* ctx:use_default_ca(private): the shared default store, or a copy of its
-   sources that this context may change (for CRLs) */
+/* A store of its own with the default store's certificates: they are shared,
+   not read and parsed again (which takes milliseconds for a system bundle). */
+static X509_STORE *copy_of_default(void) {
+  X509_STORE *from = default_store(), *to = from ? X509_STORE_new() : NULL;
+  if (to == NULL) return NULL;
+  STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(from);
+  for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+    X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+    if (x && !X509_STORE_add_cert(to, x)) {
+      X509_STORE_free(to);
+      return NULL;
+    }
+  }
+  return to;
+}
+
+/* ctx:use_default_ca(private): the shared default store, or a copy that this
+   context may change (for CRLs, and the chain certificates of a PKCS#12) */
 static int context_use_default_ca(lua_State *L) {
   SSL_CTX *ctx = lt_checkcontext(L, 1);
   ERR_clear_error();
   if (lua_toboolean(L, 2)) {
-    if (!SSL_CTX_set_default_verify_paths(ctx)) return raise_ssl(L, "no default CA store");
-    add_extra_cas(SSL_CTX_get_cert_store(ctx));
+    X509_STORE *copy = copy_of_default();
+    if (copy == NULL) return raise_ssl(L, "no default CA store");
+    SSL_CTX_set_cert_store(ctx, copy);   /* the context takes it over */
     return 0;
   }
   X509_STORE *store = default_store();
