@@ -144,13 +144,17 @@ FUZZ_OBJ     := $(CORE_SRC:src/%.c=build-fuzz/obj/%.o)
 FUZZ_SECONDS ?= 1800
 FUZZ_RUN     := -max_len=4096 -timeout=5 -rss_limit_mb=4096 -detect_leaks=0 -print_final_stats=1
 
-build-fuzz/obj/%.o: src/%.c $(HEADERS) | deps fuzz-deps
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(WARN) $(FUZZ_CFLAGS) $(DEPS_CFLAGS) -c $< -o $@
+# $(call clang_objects,DIR,CFLAGS): the core and the fuzz driver compiled by clang into DIR/obj
+define clang_objects
+$(1)/obj/%.o: src/%.c $$(HEADERS) | deps fuzz-deps
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC) $$(WARN) $(2) $$(DEPS_CFLAGS) -c $$< -o $$@
 
-build-fuzz/obj/driver.o: fuzz/driver.c $(HEADERS) | deps fuzz-deps
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(WARN) $(FUZZ_CFLAGS) $(DEPS_CFLAGS) -c $< -o $@
+$(1)/obj/driver.o: fuzz/driver.c $$(HEADERS) | deps fuzz-deps
+	@mkdir -p $$(dir $$@)
+	$$(FUZZ_CC) $$(WARN) $(2) $$(DEPS_CFLAGS) -c $$< -o $$@
+endef
+$(eval $(call clang_objects,build-fuzz,$(FUZZ_CFLAGS)))
 
 $(FUZZ_TARGETS:%=build-fuzz/%): $(FUZZ_OBJ) build-fuzz/obj/driver.o
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LUA_LIBS) $(DEPS_LIBS)
@@ -173,13 +177,7 @@ fuzz-smoke:
 COV_OBJ := $(CORE_SRC:src/%.c=build-cov/obj/%.o)
 COV_CFLAGS := -g -O1 -fprofile-instr-generate -fcoverage-mapping -fsanitize=fuzzer-no-link
 
-build-cov/obj/%.o: src/%.c $(HEADERS) | deps fuzz-deps
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(WARN) $(COV_CFLAGS) $(DEPS_CFLAGS) -c $< -o $@
-
-build-cov/obj/driver.o: fuzz/driver.c $(HEADERS) | deps fuzz-deps
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(WARN) $(COV_CFLAGS) $(DEPS_CFLAGS) -c $< -o $@
+$(eval $(call clang_objects,build-cov,$(COV_CFLAGS)))
 
 $(FUZZ_TARGETS:%=build-cov/%): $(COV_OBJ) build-cov/obj/driver.o
 	$(FUZZ_CC) -fprofile-instr-generate -fsanitize=fuzzer -o $@ $^ $(LUA_LIBS) $(DEPS_LIBS)
