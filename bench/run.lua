@@ -73,10 +73,13 @@ end
 local function print_table(speed)
   local lines = {}
   local function out(s) lines[#lines + 1] = s; print(s) end
-  out(('%-44s %-24s %-24s %s'):format('scenario', 'luatls', 'node ' .. process.versions.node_version, 'luatls:node'))
+  local width = #'scenario'
+  for _, r in ipairs(rows) do width = math.max(width, #r.name + #r.unit + 3) end
+  local fmt = '%-' .. width .. 's %-24s %-24s '
+  out((fmt .. '%s'):format('scenario', 'luatls', 'node ' .. process.versions.node_version, 'luatls:node'))
   for _, r in ipairs(rows) do
     local lm, nm = median(r.l), median(r.n)
-    out(('%-44s %-24s %-24s %.2f'):format(r.name .. ' [' .. r.unit .. ']', show(r.l, r.fmt), show(r.n, r.fmt), lm / nm))
+    out((fmt .. '%.2f'):format(r.name .. ' [' .. r.unit .. ']', show(r.l, r.fmt), show(r.n, r.fmt), lm / nm))
   end
   out('')
   for _, s in ipairs(speed) do out(s) end
