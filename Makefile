@@ -41,6 +41,7 @@ help:
 	@echo "make audit      testssl.sh against the echo server and its Node.js twin"
 	@echo "make soak       SOAK_N (50,000) connections, a fifth abusive: no loss, no drift, no fd left"
 	@echo "make fuzz       the libFuzzer targets in fuzz/, FUZZ_SECONDS (1800) each; make fuzz-smoke: 60 s each"
+	@echo "                (make fuzz-cov: their src/ coverage; make fuzz-merge: keep what they found)"
 	@echo "make install    install to PREFIX (default /usr/local); make uninstall"
 	@echo "make clean      remove build/ and the generated certificates"
 
