@@ -318,9 +318,9 @@ function Socket:destroySoon()
   return self:_end()
 end
 
--- as Node: the peer gets an RST, not a FIN (a socket that is not TCP just closes)
+-- as Node: the peer gets an RST, not a FIN (a stream that is not TCP just closes)
 function Socket:resetAndDestroy()
-  if self._handle and not self.destroyed and self._handle.reset then self._handle:reset() end
+  if self._handle and not self.destroyed then self._handle:reset() end
   return self:destroy()
 end
 

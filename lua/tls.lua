@@ -109,7 +109,6 @@ function TLSSocket:_wrap(socket)
     socket._handle, socket._readBuffer = nil, nil
     if socket._timer then socket._timer:close(); socket._timer = nil end
     self._countedBy, socket._countedBy = socket._countedBy, nil
-    self._wasConnecting = socket.connecting
     socket.destroyed, socket.readable, socket.writable = true, false, false
     socket._wrappedBy = self
     self._upgraded = true
@@ -317,8 +316,7 @@ function tls._connectOver(options, ctx, cb)
   local prefix = s._prefix
   s._prefix = nil
   -- a socket still connecting: the handshake starts with its 'connect'
-  if s._wasConnecting then s.connecting = true else s:_startTLS(false, prefix) end
-  s._wasConnecting = nil
+  if options.socket.connecting then s.connecting = true else s:_startTLS(false, prefix) end
   return s
 end
 

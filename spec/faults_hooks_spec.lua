@@ -179,20 +179,18 @@ describe('faults in scripts and hooks', function()
         server:setSecureContext({ key = H.cert('ecdsa-server-key.pem'), cert = H.cert('ecdsa-server-cert.pem') })
         collectgarbage()   -- the old context now lives only in the connections that wait
         collectgarbage()
-        local left = #sockets
+        local after_all = H.countdown(#sockets, function()
+          local d
+          d = tls.connect({ port = port, host = 'localhost', ca = CA }, function() newer = kind(d); d:_end() end)
+          d:on('close', next)
+        end)
         for _, raw_socket in ipairs(sockets) do
           local c
           c = tls.connect({ socket = raw_socket, servername = 'localhost', ca = CA }, function()
             kinds[#kinds + 1] = kind(c)
             c:_end()
           end)
-          c:on('close', function()
-            left = left - 1
-            if left > 0 then return end
-            local d
-            d = tls.connect({ port = port, host = 'localhost', ca = CA }, function() newer = kind(d); d:_end() end)
-            d:on('close', next)
-          end)
+          c:on('close', after_all)
         end
       end)
     end)
@@ -255,8 +253,7 @@ describe('faults in scripts and hooks', function()
     local base = fd_count()
     local facts = {}
     H.run(10000, function(done)
-      local left = 2   -- the server's close callback and the client's 'close', in either order
-      local function finish() left = left - 1; if left == 0 then done() end end
+      local finish = H.countdown(2, done)   -- the server's close callback and the client's 'close'
       local server = tls.createServer(H.tls_options(), function(s) s:pipe(s) end)
       server:listen(0, '127.0.0.1', function()
         local port = server:address().port
@@ -281,8 +278,8 @@ describe('faults in scripts and hooks', function()
     local SWEEP = 150
     local outcomes, codes, base, after, echoed, oom = { ok = 0, failed = 0 }, {}, nil, nil, nil, nil
     H.run(60000, function(done)
-      local port, left = nil, 2   -- the good client, and the server's exit
-      local function finish() left = left - 1; if left == 0 then done() end end
+      local port = nil
+      local finish = H.countdown(2, done)   -- the good client, and the server's exit
       local buffered, child = '', nil
       local function sweep(k)
         if k > SWEEP then

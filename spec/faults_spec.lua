@@ -250,8 +250,7 @@ describe('faults', function()
     local N = 40
     local base, after, echoed, closed = nil, nil, nil, 0
     H.run(20000, function(done)
-      local left = 2   -- the good client's result and the server's exit
-      local function finish() left = left - 1; if left == 0 then done() end end
+      local finish = H.countdown(2, done)   -- the good client's result and the server's exit
       server_process({ 'spec/scripts/echo-server.lua' }, function(line, child)
         local port, fds = line:match('^port (%d+) fds (%d+)')
         if port then
@@ -278,19 +277,17 @@ describe('faults', function()
     local base, peak, after, echoed, client_out = nil, nil, nil, nil, nil
     H.run(120000, function(done)
       local port, phase = nil, 'holding'
-      local left = 3   -- the clients' exit, the good client's result and the server's exit
-      local function finish() left = left - 1; if left == 0 then done() end end
+      local finish = H.countdown(3, done)   -- the clients' exit, the good client's result, the server's exit
       server_process({ 'spec/scripts/echo-server.lua', tostring(N) }, function(line, child)
         local fds = tonumber(line:match('fds (%d+)$'))
         if line:match('^port') then
           port, base = line:match('^port (%d+)'), fds
           H.spawn(H.LUATLS, { 'spec/scripts/many-clients.lua', port, tostring(N) }, function(code, out)
             client_out = { code, out }
-            if code ~= 0 then   -- the server will never see all N: stop it and report
-              left = 1
-              child:kill()
-            else
+            finish()
+            if code ~= 0 then   -- the server will never see all N: no good client; stop it and report
               finish()
+              child:kill()
             end
           end)
         elseif line:match('^open') then

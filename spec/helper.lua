@@ -75,6 +75,14 @@ function H.run(timeout, body)
   end
 end
 
+-- Calls fn once it has itself been called n times: for "done when all of these happened".
+function H.countdown(n, fn)
+  return function()
+    n = n - 1
+    if n == 0 then fn() end
+  end
+end
+
 -- Counts calls: local cb = H.expect(2, fn) ... assert.equal(2, cb.calls)
 function H.expect(fn)
   local t = { calls = 0 }

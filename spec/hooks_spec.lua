@@ -65,13 +65,12 @@ describe('SNI', function()
       serve({ SNICallback = function(name, cb)
         setTimeout(function() cb(nil, name == 'wrong.example' and wrong_ctx or nil) end, 50)
       end }, function(s) s:_end(s.servername) end, function(server, port)
-        local left = 100
+        local all_done = H.countdown(100, function() server:close(done) end)
         for i = 1, 100 do
           local name = i % 2 == 0 and 'wrong.example' or 'localhost'
           client(port, { servername = name }, function(r)
             results[#results + 1] = { name, r.cn, r.authorized, r.data }
-            left = left - 1
-            if left == 0 then server:close(done) end
+            all_done()
           end)
         end
       end)

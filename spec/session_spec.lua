@@ -89,12 +89,11 @@ describe('session resumption', function()
       server:listen(0, '127.0.0.1', function()
         local port = server:address().port
         connect(port, {}, function(sessions)
-          local left = 100
+          local all_done = H.countdown(100, function() server:close(done) end)
           for _ = 1, 100 do
             connect(port, { session = sessions[1] }, function(_, reused)
               results[#results + 1] = reused
-              left = left - 1
-              if left == 0 then server:close(done) end
+              all_done()
             end)
           end
         end)

@@ -299,14 +299,15 @@ static void keylog_cb(const SSL *ssl, const char *line) {
   lt_emit_end(base);
 }
 
-/* after the first handshake, a new one is a renegotiation (TLS 1.2 and below) */
+/* After the first handshake, a new one is a renegotiation (TLS 1.2 and below):
+   its start counts against the limit on servers; its end answers renegotiate(). */
 static void info_cb(const SSL *ssl, int where, int ret) {
   lt_stream *s = SSL_get_app_data(ssl);
   (void)ret;
   if (s == NULL) return;
   if (where & SSL_CB_HANDSHAKE_DONE) s->handshakes++;
   if (!(s->hooks & HOOK_RENEG) || s->handshakes == 0 || SSL_version(ssl) >= TLS1_3_VERSION) return;
-  const char *event = (where & SSL_CB_HANDSHAKE_START) ? "renegotiation"
+  const char *event = (where & SSL_CB_HANDSHAKE_START) ? (SSL_is_server(ssl) ? "renegotiation" : NULL)
                     : (where & SSL_CB_HANDSHAKE_DONE) && s->handshakes > 1 ? "renegotiated" : NULL;
   if (event == NULL) return;
   int base = lt_emit_begin(&s->h, event);

@@ -200,7 +200,6 @@ end
 -- renegotiation ---------------------------------------------------------------
 
 handlers.renegotiation = function(s)
-  if not s._isServer then return end   -- only what a client starts is limited
   if s._renegotiationDisabled then
     return s:destroy(errors.new('ERR_TLS_RENEGOTIATION_DISABLED', 'TLS session renegotiation disabled for this socket'))
   end
