@@ -406,39 +406,46 @@ static int stream_set_psk_hint(lua_State *L) {
   return 0;
 }
 
-/* s:renegotiate(request_cert, reject_unauthorized) -> true, nil, started | nil, err */
+/* A full handshake, so that a new certificate request is answered; sends the
+   HelloRequest (or ClientHello) now, the rest comes with reads. */
+static int start_renegotiation(lt_stream *s) {
+  SSL_set_options(s->ssl, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
+  ERR_clear_error();
+  if (!SSL_renegotiate(s->ssl)) return 0;
+  lt_stream_hold(s);
+  SSL_do_handshake(s->ssl);
+  ERR_clear_error();
+  if (!s->closed) ev_feed_event(lt_loop, &s->wio, EV_WRITE);
+  lt_stream_release_hold(s);
+  return 1;
+}
+
+/* After OpenSSL has returned: a renegotiation asked for inside one of its
+   callbacks (OpenSSL would have finished that handshake over the request). */
+void lt_hooks_after_io(lt_stream *s) {
+  if (!s->reneg_pending || s->closed) return;
+  s->reneg_pending = 0;
+  start_renegotiation(s);
+  ERR_clear_error();
+}
+
+/* s:renegotiate(request_cert, reject_unauthorized) -> true | nil, err */
 static int stream_renegotiate(lua_State *L) {
   lt_stream *s = hooked(L);
   if (SSL_is_server(s->ssl) && lua_toboolean(L, 2)) {
     int mode = SSL_VERIFY_PEER | (lua_toboolean(L, 3) ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
     SSL_set_verify(s->ssl, mode, SSL_get_verify_callback(s->ssl));
   }
-  /* asked from a handshake's own callback: OpenSSL would finish that
-     handshake over the request; false tells the caller to ask again later */
-  if (s->in_info_cb) {
-    lua_pushboolean(L, 1);
-    lua_pushnil(L);
-    lua_pushboolean(L, 0);
-    return 3;
-  }
-  /* a full handshake, so that a new certificate request is answered */
-  SSL_set_options(s->ssl, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
-  ERR_clear_error();
-  if (!SSL_renegotiate(s->ssl)) {
+  /* only a TLS 1.2 renegotiation calls back from inside: it can start later */
+  if (s->in_info_cb && !(SSL_get_options(s->ssl) & SSL_OP_NO_RENEGOTIATION)) {
+    s->reneg_pending = 1;
+  } else if (!start_renegotiation(s)) {
     lua_pushnil(L);
     if (!lt_push_ssl_queue_error(L)) lt_push_error(L, "ERR_TLS_RENEGOTIATE", "Attempt to renegotiate TLS session failed");
     return 2;
   }
-  /* sends the HelloRequest (or ClientHello) now; the rest comes with reads */
-  lt_stream_hold(s);
-  SSL_do_handshake(s->ssl);
-  ERR_clear_error();
-  if (!s->closed) ev_feed_event(lt_loop, &s->wio, EV_WRITE);
-  lt_stream_release_hold(s);
   lua_pushboolean(L, 1);
-  lua_pushnil(L);
-  lua_pushboolean(L, 1);
-  return 3;
+  return 1;
 }
 
 static int stream_finished(lua_State *L) {

@@ -26,7 +26,7 @@ typedef struct lt_stream {
   int busy;                     /* inside one of our callbacks */
   unsigned is_socket : 1, mem : 1, reading : 1, connecting : 1, eof : 1, shut_req : 1, shut_done : 1,
            closed : 1, dirty : 1, notify_drain : 1,
-           read_wants_write : 1, write_wants_read : 1, in_info_cb : 1;
+           read_wants_write : 1, write_wants_read : 1, in_info_cb : 1, reneg_pending : 1;
   lt_buf out;
   SSL *ssl;
   int tls_state;
@@ -73,6 +73,7 @@ enum { CERT_IDLE, CERT_RUNNING, CERT_DONE, CERT_FAILED };
 /* hooks.c */
 void lt_hooks_install(lt_stream *s, int is_server);
 void lt_hooks_free(lt_stream *s);
+void lt_hooks_after_io(lt_stream *s);
 int lt_hooks_push_error(lua_State *L, lt_stream *s);
 
 /* bio.c */

@@ -243,6 +243,7 @@ static void io_step(lt_stream *s, int revents) {
     finish_connect(s);
   } else if (s->ssl) {
     lt_tls_io(s, revents);
+    lt_hooks_after_io(s);
   } else {
     if (revents & EV_READ) plain_read(s);
     if (!s->closed && (revents & EV_WRITE)) plain_flush(s);
@@ -279,6 +280,7 @@ static void flush_cb(EV_P_ ev_prepare *w, int revents) {
     s->dirty = 0;
     s->busy++;
     stream_flush(s);
+    if (s->ssl) lt_hooks_after_io(s);
     if (!s->closed) lt_mem_drain(s);
     s->busy--;
     if (s->closed) stream_release(s);

@@ -282,20 +282,10 @@ function TLSSocket:renegotiate(options, cb)
   if not open(self) then return false end
   local request = options.requestCert == true
   local reject = options.rejectUnauthorized ~= false
-  local ok, err, started = self._handle:renegotiate(request, reject)
+  local ok, err = self._handle:renegotiate(request, reject)
   if not ok then
     if cb then process.nextTick(cb, err) end
     return false
-  end
-  if not started then   -- asked while a handshake finishes: on the next turn
-    setImmediate(function()
-      if not open(self) then return end
-      local again, failed = self._handle:renegotiate(request, reject)
-      if again then return end
-      local cbs = self._renegCallbacks or {}
-      for i = #cbs, 1, -1 do if cbs[i] == cb then table.remove(cbs, i) end end
-      if cb then cb(failed) end
-    end)
   end
   self._renegRequestCert = request
   if cb then
