@@ -6,6 +6,7 @@
 ** upgraded (STARTTLS) give OpenSSL the bytes Lua had already read from it.
 */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -100,6 +101,10 @@ BIO *lt_prefix_bio(int fd, const char *p, size_t n) {
 
 /* ---------- memory streams ---------- */
 
+static void push_readbuf(lua_State *L, void *ud) {
+  lua_pushlstring(L, lt_readbuf, (size_t)*(int *)ud);
+}
+
 /* Emits what OpenSSL wrote as 'encrypted' chunks. */
 void lt_mem_drain(lt_stream *s) {
   if (!s->mem || s->ssl == NULL) return;
@@ -107,10 +112,7 @@ void lt_mem_drain(lt_stream *s) {
   while (!s->closed && BIO_ctrl_pending(wbio) > 0) {
     int n = BIO_read(wbio, lt_readbuf, (int)sizeof lt_readbuf);
     if (n <= 0) break;
-    int base = lt_emit_begin(&s->h, "encrypted");
-    if (!base) continue;
-    lua_pushlstring(lt_state(), lt_readbuf, (size_t)n);
-    lt_emit_end(base);
+    lt_emit(&s->h, "encrypted", push_readbuf, &n);
   }
 }
 
@@ -123,13 +125,36 @@ static lt_stream *memstream(lua_State *L) {
   return s;
 }
 
+/* BIO lengths are ints: a longer string is refused, never cut */
+static const char *checkbytes(lua_State *L, int idx, size_t *n) {
+  const char *p = luaL_checklstring(L, idx, n);
+  if (*n > INT_MAX) {
+    lt_push_error(L, "ERR_OUT_OF_RANGE", "The value of \"data\" is out of range. It must be shorter than 2 GiB");
+    lua_error(L);
+  }
+  return p;
+}
+
+/*
+** Runs the TLS engine on what arrived. From inside an OpenSSL call (a hook
+** whose listener writes to a transport that answers at once) the engine
+** must not be re-entered: the step waits for the next loop iteration.
+*/
+static void pump(lt_stream *s, int revents) {
+  if (lt_in_ssl()) ev_feed_event(lt_loop, &s->rio, revents);
+  else lt_mem_pump(s, revents);
+}
+
 /* s:feed(bytes): the peer's encrypted bytes; an empty string just drives the handshake */
 static int stream_feed(lua_State *L) {
   lt_stream *s = memstream(L);
   size_t n;
-  const char *p = luaL_checklstring(L, 2, &n);
-  if (n > 0) BIO_write(SSL_get_rbio(s->ssl), p, (int)n);
-  lt_mem_pump(s, EV_READ | EV_WRITE);
+  const char *p = checkbytes(L, 2, &n);
+  if (n > 0 && BIO_write(SSL_get_rbio(s->ssl), p, (int)n) != (int)n) {
+    lt_push_error(L, "ERR_OUT_OF_MEMORY", "not enough memory");
+    return lua_error(L);
+  }
+  pump(s, EV_READ | EV_WRITE);
   return 0;
 }
 
@@ -137,7 +162,7 @@ static int stream_feed(lua_State *L) {
 static int stream_feed_eof(lua_State *L) {
   lt_stream *s = memstream(L);
   BIO_set_mem_eof_return(SSL_get_rbio(s->ssl), 0);
-  lt_mem_pump(s, EV_READ);
+  pump(s, EV_READ);
   return 0;
 }
 

@@ -15,12 +15,11 @@ struct ev_loop *lt_loop;
 
 static lua_State *main_L;
 static int depth;              /* nesting of C -> Lua callbacks */
+static int ssl_depth;          /* OpenSSL calls on the C stack (lt_ssl_enter) */
 static int tick_pending;       /* Lua has queued nextTick callbacks */
 static lt_handle handles = { LUA_NOREF, 0, &handles, &handles, "list", NULL };
 
-#define UNCAUGHT_KEY "luatls.uncaught"
 #define TICK_KEY "luatls.tick"
-#define FATAL_KEY "luatls.fatal"
 #define ERROR_MT "luatls.Error"
 
 lua_State *lt_state(void) { return main_L; }
@@ -58,19 +57,31 @@ int lt_pcall(lua_State *L, int nargs, int nres) {
   return status;
 }
 
+/* protected: hands the error (argument 1) to the script's uncaught handler */
+static int call_uncaught(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &handles) != LUA_TFUNCTION) {
+    lua_settop(L, 1);
+    return lua_error(L);   /* no handler: the error itself is fatal */
+  }
+  lua_pushvalue(L, 1);
+  lua_call(L, 1, 0);
+  return 0;
+}
+
 /*
 ** An error escaped a callback: hand it to the script's uncaught handler
 ** (process 'uncaughtException'); if there is none, or it fails too, stop
-** the loop and let core.run() raise it.
+** the loop and let core.run() raise it. Runs protected, and stores into a
+** slot made at start-up, so that running out of memory here raises nothing.
 */
 static void uncaught(lua_State *L) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, UNCAUGHT_KEY) == LUA_TFUNCTION) {
+  if (lua_checkstack(L, 3)) {
+    lua_pushcfunction(L, call_uncaught);
     lua_insert(L, -2);
     if (lt_pcall(L, 1, 0) == LUA_OK) return;
-  } else {
-    lua_pop(L, 1);
   }
-  lua_setfield(L, LUA_REGISTRYINDEX, FATAL_KEY);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_pushboolean(L, 1); }
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &main_L);
   ev_break(lt_loop, EVBREAK_ALL);
 }
 
@@ -84,20 +95,179 @@ static void run_ticks(lua_State *L) {
 
 /* Calls the function below the nargs arguments; never raises. */
 void lt_call(lua_State *L, int nargs) {
+  int saved = errno;
   depth++;
   if (lt_pcall(L, nargs, 0) != LUA_OK) uncaught(L);
-  if (--depth == 0) run_ticks(L);
+  if (--depth == 0 && ssl_depth == 0) run_ticks(L);
+  errno = saved;
+}
+
+/* ---------- OpenSSL on the stack ---------- */
+
+/*
+** While any OpenSSL call is on the C stack, Lua code that runs from one of
+** its callbacks must not see or change OpenSSL's per-thread error queue:
+** the errors it holds decide what SSL_get_error reports when OpenSSL
+** returns. They are set aside around the call and put back after it.
+*/
+#define STASH_MAX 16
+typedef struct {
+  int n;
+  struct stashed { int lib, reason; const char *file, *func; int line; char data[160]; int has_data; } e[STASH_MAX];
+} err_stash;
+
+static void stash_errors(err_stash *st) {
+  const char *file, *func, *data;
+  int line, flags;
+  unsigned long e;
+  st->n = 0;
+  while ((e = ERR_get_error_all(&file, &line, &func, &data, &flags)) != 0) {
+    if (st->n == STASH_MAX) continue;   /* the cause comes first: keep the oldest */
+    struct stashed *x = &st->e[st->n++];
+    x->lib = ERR_GET_LIB(e);
+    x->reason = ERR_GET_REASON(e);
+    x->file = file; x->func = func; x->line = line;
+    x->has_data = data && (flags & ERR_TXT_STRING);
+    if (x->has_data) snprintf(x->data, sizeof x->data, "%s", data);
+  }
+}
+
+static void restore_errors(const err_stash *st) {
+  ERR_clear_error();
+  for (int i = 0; i < st->n; i++) {
+    ERR_new();
+    ERR_set_debug(st->e[i].file, st->e[i].line, st->e[i].func);
+    if (st->e[i].has_data) ERR_set_error(st->e[i].lib, st->e[i].reason, "%s", st->e[i].data);
+    else ERR_set_error(st->e[i].lib, st->e[i].reason, NULL);
+  }
+}
+
+void lt_ssl_enter(void) { ssl_depth++; }
+void lt_ssl_leave(void) { ssl_depth--; }
+int lt_in_ssl(void) { return ssl_depth > 0; }
+
+/* ---------- events ---------- */
+
+typedef struct {
+  lt_handle *h;
+  const char *event;
+  lt_pusher push;
+  lt_reader read;
+  void *ud;
+  int nargs;                   /* values the caller left on the stack, passed first */
+} emit_req;
+
+/* protected: dispatch(event, args...), then the reader looks at the result */
+static int emit_protected(lua_State *L) {
+  emit_req *r = lua_touserdata(L, 1);
+  luaL_checkstack(L, LUA_MINSTACK + r->nargs, "luatls emit");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, r->h->selfref);   /* keeps the object alive */
+  if (lua_getiuservalue(L, -1, 1) != LUA_TFUNCTION) return 0;
+  int top = lua_gettop(L);
+  if (r->event) lua_pushstring(L, r->event);
+  for (int i = 0; i < r->nargs; i++) lua_pushvalue(L, 2 + i);
+  if (r->push) r->push(L, r->ud);
+  lua_call(L, lua_gettop(L) - top, r->read ? 1 : 0);
+  if (r->read) r->read(L, r->ud);
+  return 0;
+}
+
+/* runs emit_protected; the status, with the error on top when not LUA_OK */
+static int emit_run(emit_req *r) {
+  lua_State *L = main_L;
+  if (r->h->selfref == LUA_NOREF || r->h->selfref == LUA_REFNIL || !lua_checkstack(L, 4)) {
+    lua_pop(L, r->nargs);
+    return -1;
+  }
+  int saved = errno, in_ssl = ssl_depth > 0;
+  err_stash st;
+  if (in_ssl) stash_errors(&st);
+  lua_pushcfunction(L, emit_protected);
+  lua_pushlightuserdata(L, r);
+  lua_rotate(L, -(r->nargs + 2), 2);   /* function, request, then the caller's values */
+  depth++;
+  int status = lt_pcall(L, 1 + r->nargs, 0);
+  depth--;
+  if (in_ssl) restore_errors(&st);
+  errno = saved;
+  return status;
+}
+
+int lt_emit(lt_handle *h, const char *event, lt_pusher push, void *ud) {
+  return lt_emit_n(h, event, push, ud, 0);
+}
+
+/* lt_emit, passing the nargs values on top of the stack (popped) before the pushed ones */
+int lt_emit_n(lt_handle *h, const char *event, lt_pusher push, void *ud, int nargs) {
+  emit_req r = { h, event, push, NULL, ud, nargs };
+  int status = emit_run(&r);
+  if (status < 0) return 0;
+  if (status != LUA_OK) {
+    int saved = errno;
+    uncaught(main_L);
+    errno = saved;
+  }
+  if (depth == 0 && ssl_depth == 0) run_ticks(main_L);
+  return 1;
+}
+
+/* protected: the error object (argument 1) into the registry at *ref (argument 2) */
+static int ref_error(lua_State *L) {
+  int *ref = lua_touserdata(L, 2);
+  lua_settop(L, 1);
+  *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return 0;
+}
+
+/* Pops the error on top into a registry ref; LT_REF_NOMEM if even that fails. */
+int lt_keep_error(lua_State *L) {
+  int ref = LT_REF_NOMEM;
+  if (lua_checkstack(L, 4)) {
+    lua_pushcfunction(L, ref_error);
+    lua_insert(L, -2);
+    lua_pushlightuserdata(L, &ref);
+    if (lt_pcall(L, 2, 0) != LUA_OK) lua_pop(L, 1);
+  } else {
+    lua_pop(L, 1);
+  }
+  return ref;
+}
+
+/* Pushes a kept error and drops the ref (protected callers only). */
+void lt_push_kept_error(lua_State *L, int ref) {
+  if (ref == LT_REF_NOMEM) {
+    lt_push_error(L, "ERR_OUT_OF_MEMORY", "not enough memory");
+    return;
+  }
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  luaL_unref(L, LUA_REGISTRYINDEX, ref);
+}
+
+int lt_ask(lt_handle *h, const char *event, lt_pusher push, lt_reader read, void *ud, int *errref) {
+  emit_req r = { h, event, push, read, ud, 0 };
+  int status = emit_run(&r);
+  if (status < 0) return 0;
+  if (status != LUA_OK) {
+    *errref = lt_keep_error(main_L);
+    return -1;
+  }
+  return 1;
+}
+
+/* Drains nextTick callbacks queued by code that ran inside OpenSSL. */
+void lt_run_ticks(void) {
+  if (depth == 0 && ssl_depth == 0) run_ticks(main_L);
 }
 
 /*
-** Pushes the handle's userdata, its dispatch function and the event name
-** (if any); the caller pushes the arguments and calls lt_emit_end with the
-** returned base. Returns 0, pushing nothing, when the handle cannot emit.
+** The older two-step form, for events whose arguments allocate nothing
+** (integers, nil, booleans): pushes the handle's userdata, its dispatch
+** function and the event name; lt_emit_end calls. 0 when it cannot emit.
 */
 int lt_emit_begin(lt_handle *h, const char *event) {
   lua_State *L = main_L;
   if (h->selfref == LUA_NOREF || h->selfref == LUA_REFNIL) return 0;
-  luaL_checkstack(L, 8, "luatls emit");
+  if (!lua_checkstack(L, 8)) return 0;
   lua_rawgeti(L, LUA_REGISTRYINDEX, h->selfref);
   int base = lua_gettop(L);
   if (lua_getiuservalue(L, -1, 1) != LUA_TFUNCTION) {
@@ -106,25 +276,6 @@ int lt_emit_begin(lt_handle *h, const char *event) {
   }
   if (event) lua_pushstring(L, event);
   return base;
-}
-
-/*
-** For hooks that answer OpenSSL at once (PSK, ALPN): calls like lt_emit_end
-** but leaves nres results (or the error object) above base - 1 and returns
-** the status. Ticks wait for the end of the outer callback.
-*/
-int lt_emit_call(int base, int nres) {
-  lua_State *L = main_L;
-  depth++;
-  int status = lt_pcall(L, lua_gettop(L) - base - 1, nres);
-  depth--;
-  lua_remove(L, base);
-  return status;
-}
-
-/* Drains nextTick callbacks queued by code that ran inside OpenSSL. */
-void lt_run_ticks(void) {
-  if (depth == 0) run_ticks(main_L);
 }
 
 /* The userdata stays on the stack during the call, so it cannot be collected. */
@@ -172,8 +323,13 @@ void lt_io_start(lt_handle *h, ev_io *w) {
   if (h->unrefed) ev_unref(lt_loop);
 }
 
+/* also forgets an event fed to an inactive watcher, which libev would
+   otherwise deliver after the watcher's memory is gone */
 void lt_io_stop(lt_handle *h, ev_io *w) {
-  if (!ev_is_active(w)) return;
+  if (!ev_is_active(w)) {
+    ev_clear_pending(lt_loop, w);
+    return;
+  }
   if (h->unrefed) ev_ref(lt_loop);
   ev_io_stop(lt_loop, w);
 }
@@ -234,7 +390,7 @@ void lt_push_errno(lua_State *L, int err, const char *syscall) {
                             : lua_pushfstring(L, "%s: %s", name, strerror(err));
   lt_push_error(L, name, msg);
   lua_remove(L, -2);
-  lua_pushinteger(L, -err);
+  lua_pushinteger(L, -(lua_Integer)err);
   lua_setfield(L, -2, "errno");
   if (syscall) {
     lua_pushstring(L, syscall);
@@ -293,6 +449,19 @@ int lt_push_ssl_queue_error(lua_State *L) {
   return 1;
 }
 
+/* Builds the error a failure record describes (inside a protected call). */
+void lt_push_failure(lua_State *L, const lt_failure *f) {
+  switch (f->kind) {
+    case LT_FAIL_SSL: lt_push_ssl_error(L, f->ssl); break;
+    case LT_FAIL_ERRNO: lt_push_errno(L, f->sys, f->syscall); break;
+    case LT_FAIL_REF: lt_push_kept_error(L, f->ref); break;
+    default: lt_push_error(L, f->code, f->message ? f->message : "unknown error");
+  }
+}
+
+/* an lt_pusher for a failure record */
+void lt_failure_pusher(lua_State *L, void *ud) { lt_push_failure(L, ud); }
+
 static int error_tostring(lua_State *L) {
   lua_getfield(L, 1, "name");
   lua_getfield(L, 1, "code");
@@ -315,7 +484,7 @@ static int error_tostring(lua_State *L) {
 
 static int core_set_uncaught(lua_State *L) {
   lua_settop(L, 1);
-  lua_setfield(L, LUA_REGISTRYINDEX, UNCAUGHT_KEY);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &handles);
   return 0;
 }
 
@@ -335,9 +504,9 @@ static int core_tick_pending(lua_State *L) {
 /* Runs the loop until nothing is left; raises an error that no handler took. */
 static int core_run(lua_State *L) {
   ev_run(lt_loop, 0);
-  if (lua_getfield(L, LUA_REGISTRYINDEX, FATAL_KEY) != LUA_TNIL) {
-    lua_pushnil(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, FATAL_KEY);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &main_L) != LUA_TBOOLEAN || lua_toboolean(L, -1)) {
+    lua_pushboolean(L, 0);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &main_L);
     return lua_error(L);
   }
   return 0;
@@ -381,7 +550,13 @@ static int core_errname(lua_State *L) {
 }
 
 static int core_errno_error(lua_State *L) {
-  lt_push_errno(L, (int)luaL_checkinteger(L, 1), luaL_optstring(L, 2, NULL));
+  lua_Integer err = luaL_checkinteger(L, 1);
+  /* errno values are small positive ints; anything else has no name */
+  if (err < 0 || err > 4095) {
+    lt_push_error(L, "ERR_OUT_OF_RANGE", "The value of \"errno\" is out of range. It must be >= 0 and <= 4095");
+    return lua_error(L);
+  }
+  lt_push_errno(L, (int)err, luaL_optstring(L, 2, NULL));
   return 1;
 }
 
@@ -422,6 +597,12 @@ int luaopen_luatls_core(lua_State *L) {
   lua_pop(L, 1);
   if (lt_loop == NULL) lt_loop = ev_default_loop(EVFLAG_AUTO);
   if (lt_loop == NULL) return luaL_error(L, "luatls: cannot start the event loop");
+  /* the slot an uncaught error goes to exists before any error, so storing allocates nothing */
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &main_L) == LUA_TNIL) {
+    lua_pushboolean(L, 0);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &main_L);
+  }
+  lua_pop(L, 1);
 #ifdef LT_DEBUG_STACK
   ev_set_invoke_pending_cb(lt_loop, checked_invoke);
 #endif

@@ -14,16 +14,17 @@
 
 static lt_stream *stream_of(SSL *ssl) { return SSL_get_app_data(ssl); }
 
-static void set_hook_error(lua_State *L, lt_stream *s) {
-  if (s->hook_error != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, s->hook_error);
-  s->hook_error = luaL_ref(L, LUA_REGISTRYINDEX);
+/* the error a hook failed with: a registry ref (lt_keep_error) the handshake reports */
+static void set_hook_error_ref(lt_stream *s, int ref) {
+  if (s->hook_error != LUA_NOREF && s->hook_error != LT_REF_NOMEM)
+    luaL_unref(lt_state(), LUA_REGISTRYINDEX, s->hook_error);
+  s->hook_error = ref;
 }
 
-/* Pushes the error a hook left, if any, and forgets it. */
-int lt_hooks_push_error(lua_State *L, lt_stream *s) {
+/* Takes the error a hook left, if any, as a failure record. */
+int lt_hooks_take_error(lt_stream *s, lt_failure *f) {
   if (s->hook_error == LUA_NOREF) return 0;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, s->hook_error);
-  luaL_unref(L, LUA_REGISTRYINDEX, s->hook_error);
+  *f = (lt_failure){ .kind = LT_FAIL_REF, .ref = s->hook_error };
   s->hook_error = LUA_NOREF;
   return 1;
 }
@@ -50,25 +51,34 @@ static int use_context(SSL *ssl, SSL_CTX *ctx) {
   return ok;
 }
 
+typedef struct {
+  const char *name;
+  int ocsp;
+} certcb_args;
+
+static void push_certcb(lua_State *L, void *ud) {
+  certcb_args *a = ud;
+  if (a->name) lua_pushstring(L, a->name);
+  else lua_pushnil(L);
+  lua_pushboolean(L, a->ocsp);
+}
+
 /*
 ** First call: ask Lua ('certcb' with the server name and whether the client
-** wants OCSP) and pause (-1) unless
-** it answered at once. OpenSSL calls again when the handshake is driven
-** after the answer; then the chosen context is applied.
+** wants OCSP) and pause (-1) unless it answered at once. OpenSSL calls
+** again when the handshake is driven after the answer; then the chosen
+** context is applied. A socket destroyed meanwhile fails the handshake.
 */
 static int cert_cb(SSL *ssl, void *arg) {
   lt_stream *s = arg;
   if (s->cert_state == CERT_IDLE) {
     s->cert_state = CERT_RUNNING;
-    int base = lt_emit_begin(&s->h, "certcb");
-    if (!base) return 0;
-    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-    if (name) lua_pushstring(lt_state(), name);
-    else lua_pushnil(lt_state());
     /* OCSPRequest only for a client that asked for a stapled response */
-    lua_pushboolean(lt_state(), SSL_get_tlsext_status_type(ssl) == TLSEXT_STATUSTYPE_ocsp);
-    lt_emit_end(base);
+    certcb_args a = { SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name),
+                      SSL_get_tlsext_status_type(ssl) == TLSEXT_STATUSTYPE_ocsp };
+    if (!lt_emit(&s->h, "certcb", push_certcb, &a)) return 0;
   }
+  if (s->closed) return 0;
   switch (s->cert_state) {
     case CERT_RUNNING: return -1;
     case CERT_DONE: return s->cert_ctx ? use_context(ssl, s->cert_ctx) : 1;
@@ -76,9 +86,11 @@ static int cert_cb(SSL *ssl, void *arg) {
   }
 }
 
-/* the handshake waits on the certificate callback: drive it again next iteration */
+/* the handshake waits on the certificate callback: drive it again next
+   iteration; an answer given inside the callback needs no event */
 static void resume_handshake(lt_stream *s) {
-  if (s->tls_state == TLS_HANDSHAKE && !s->closed) ev_feed_event(lt_loop, &s->wio, EV_WRITE);
+  if (s->tls_state == TLS_HANDSHAKE && !s->closed && s->in_ssl == 0)
+    ev_feed_event(lt_loop, &s->wio, EV_WRITE);
 }
 
 static lt_stream *hooked(lua_State *L) {
@@ -121,8 +133,12 @@ static int stream_cert_done(lua_State *L) {
 /* s:cert_fail(err): the handshake fails with err */
 static int stream_cert_fail(lua_State *L) {
   lt_stream *s = hooked(L);
+  if (s->cert_state != CERT_RUNNING) {
+    lt_push_error(L, "ERR_MULTIPLE_CALLBACK", "Callback called multiple times");
+    return lua_error(L);
+  }
   lua_settop(L, 2);
-  set_hook_error(L, s);
+  set_hook_error_ref(s, luaL_ref(L, LUA_REGISTRYINDEX));
   s->cert_state = CERT_FAILED;
   resume_handshake(s);
   return 0;
@@ -132,11 +148,23 @@ static int stream_cert_fail(lua_State *L) {
 static int stream_set_hook_error(lua_State *L) {
   lt_stream *s = lt_checkstream(L, 1);
   lua_settop(L, 2);
-  set_hook_error(L, s);
+  set_hook_error_ref(s, luaL_ref(L, LUA_REGISTRYINDEX));
   return 0;
 }
 
 /* ---------- OCSP ---------- */
+
+typedef struct {
+  const unsigned char *p;
+  size_t n;
+} bytes;
+
+/* pushes the bytes, or nil when there are none */
+static void push_bytes(lua_State *L, void *ud) {
+  bytes *b = ud;
+  if (b->p) lua_pushlstring(L, (const char *)b->p, b->n);
+  else lua_pushnil(L);
+}
 
 static int status_cb(SSL *ssl, void *arg) {
   lt_stream *s = stream_of(ssl);
@@ -150,68 +178,77 @@ static int status_cb(SSL *ssl, void *arg) {
     SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)s->ocsp_len);
     return SSL_TLSEXT_ERR_OK;
   }
-  const unsigned char *resp;
-  long len = SSL_get_tlsext_status_ocsp_resp(ssl, &resp);
-  int base = lt_emit_begin(&s->h, "ocspresponse");
-  if (base) {
-    if (resp && len > 0) lua_pushlstring(lt_state(), (const char *)resp, (size_t)len);
-    else lua_pushnil(lt_state());
-    lt_emit_end(base);
-  }
-  return 1;
+  bytes b = { NULL, 0 };
+  long len = SSL_get_tlsext_status_ocsp_resp(ssl, &b.p);
+  if (b.p && len > 0) b.n = (size_t)len;
+  lt_emit(&s->h, "ocspresponse", push_bytes, &b);
+  return !s->closed;
 }
 
 /* ---------- PSK ---------- */
 
-static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
-                                  unsigned int max_len) {
+/* the answer of a 'psk' listener, copied out inside the protected call */
+typedef struct {
+  const char *arg;             /* identity (server) or hint (client) */
+  unsigned char *psk;
+  unsigned int max_psk, n;
+  char *identity;              /* client: where the identity goes */
+  unsigned int max_identity;
+} psk_ask;
+
+static void push_psk_arg(lua_State *L, void *ud) {
+  psk_ask *a = ud;
+  if (a->arg) lua_pushstring(L, a->arg);
+  else lua_pushnil(L);
+}
+
+static void read_psk_server(lua_State *L, void *ud) {
+  psk_ask *a = ud;
+  size_t len;
+  const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+  if (key && len <= a->max_psk) {
+    memcpy(a->psk, key, len);
+    a->n = (unsigned int)len;
+  }
+}
+
+static void read_psk_client(lua_State *L, void *ud) {
+  psk_ask *a = ud;
+  if (!lua_istable(L, -1)) return;
+  size_t klen, ilen;
+  lua_getfield(L, -1, "psk");
+  lua_getfield(L, -2, "identity");
+  const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &klen) : NULL;
+  const char *id = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &ilen) : NULL;
+  if (key && id && klen <= a->max_psk && ilen < a->max_identity) {
+    memcpy(a->psk, key, klen);
+    memcpy(a->identity, id, ilen + 1);
+    a->n = (unsigned int)klen;
+  }
+}
+
+/* asks the 'psk' listener; a listener that raises fails the handshake with its error */
+static unsigned int ask_psk(SSL *ssl, psk_ask *a, lt_reader read) {
   lt_stream *s = stream_of(ssl);
-  lua_State *L = lt_state();
-  int base = s ? lt_emit_begin(&s->h, "psk") : 0;
-  if (!base) return 0;
-  lua_pushstring(L, identity ? identity : "");
-  unsigned int n = 0;
-  if (lt_emit_call(base, 1) != LUA_OK) {
-    set_hook_error(L, s);
+  int ref;
+  if (s == NULL || s->closed) return 0;
+  if (lt_ask(&s->h, "psk", push_psk_arg, read, a, &ref) < 0) {
+    set_hook_error_ref(s, ref);
     return 0;
   }
-  size_t len;
-  const char *key = lua_tolstring(L, -1, &len);
-  if (key && len <= max_len) {
-    memcpy(psk, key, len);
-    n = (unsigned int)len;
-  }
-  lua_pop(L, 1);
-  return n;
+  return s->closed ? 0 : a->n;
+}
+
+static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
+                                  unsigned int max_len) {
+  psk_ask a = { identity ? identity : "", psk, max_len, 0, NULL, 0 };
+  return ask_psk(ssl, &a, read_psk_server);
 }
 
 static unsigned int psk_client_cb(SSL *ssl, const char *hint, char *identity,
                                   unsigned int max_identity, unsigned char *psk, unsigned int max_psk) {
-  lt_stream *s = stream_of(ssl);
-  lua_State *L = lt_state();
-  int base = s ? lt_emit_begin(&s->h, "psk") : 0;
-  if (!base) return 0;
-  if (hint) lua_pushstring(L, hint);
-  else lua_pushnil(L);
-  if (lt_emit_call(base, 1) != LUA_OK) {
-    set_hook_error(L, s);
-    return 0;
-  }
-  unsigned int n = 0;
-  if (lua_istable(L, -1)) {
-    size_t klen, ilen;
-    lua_getfield(L, -1, "psk");
-    lua_getfield(L, -2, "identity");
-    const char *key = lua_tolstring(L, -2, &klen), *id = lua_tolstring(L, -1, &ilen);
-    if (key && id && klen <= max_psk && ilen < max_identity) {
-      memcpy(psk, key, klen);
-      memcpy(identity, id, ilen + 1);
-      n = (unsigned int)klen;
-    }
-    lua_pop(L, 2);
-  }
-  lua_pop(L, 1);
-  return n;
+  psk_ask a = { hint, psk, max_psk, 0, identity, max_identity };
+  return ask_psk(ssl, &a, read_psk_client);
 }
 
 /* ---------- ALPN and NPN ---------- */
@@ -239,28 +276,43 @@ static int find_protocol(const unsigned char *in, unsigned int inlen, const char
   return 0;
 }
 
+typedef struct {
+  const unsigned char *in;
+  unsigned int inlen;
+  const char *servername;
+  const unsigned char *out;
+  unsigned char outlen;
+  int found;
+} alpn_ask;
+
+static void push_alpn(lua_State *L, void *ud) {
+  alpn_ask *a = ud;
+  push_protocols(L, a->in, a->inlen);
+  if (a->servername) lua_pushstring(L, a->servername);
+  else lua_pushnil(L);
+}
+
+static void read_alpn(lua_State *L, void *ud) {
+  alpn_ask *a = ud;
+  size_t n;
+  const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : NULL;
+  a->found = name && find_protocol(a->in, a->inlen, name, n, &a->out, &a->outlen);
+}
+
 static int alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                           const unsigned char *in, unsigned int inlen, void *arg) {
   lt_stream *s = stream_of(ssl);
   (void)arg;
   if (s == NULL) return SSL_TLSEXT_ERR_NOACK;
+  if (s->closed) return SSL_TLSEXT_ERR_ALERT_FATAL;
   if (s->hooks & HOOK_ALPN_CB) {
-    lua_State *L = lt_state();
-    int base = lt_emit_begin(&s->h, "alpn");
-    if (!base) return SSL_TLSEXT_ERR_ALERT_FATAL;
-    push_protocols(L, in, inlen);
-    const char *sn = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-    if (sn) lua_pushstring(L, sn);
-    else lua_pushnil(L);
-    if (lt_emit_call(base, 1) != LUA_OK) {
-      set_hook_error(L, s);
-      return SSL_TLSEXT_ERR_ALERT_FATAL;
-    }
-    size_t n;
-    const char *name = lua_tolstring(L, -1, &n);
-    int found = name && find_protocol(in, inlen, name, n, out, outlen);
-    lua_pop(L, 1);
-    return found ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_ALERT_FATAL;
+    alpn_ask a = { in, inlen, SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name), NULL, 0, 0 };
+    int ref, r = lt_ask(&s->h, "alpn", push_alpn, read_alpn, &a, &ref);
+    if (r < 0) set_hook_error_ref(s, ref);
+    if (r <= 0 || !a.found || s->closed) return SSL_TLSEXT_ERR_ALERT_FATAL;
+    *out = a.out;
+    *outlen = a.outlen;
+    return SSL_TLSEXT_ERR_OK;
   }
   if (s->alpn == NULL) return SSL_TLSEXT_ERR_NOACK;
   /* the server's preference wins, as in Node */
@@ -290,13 +342,14 @@ static int npn_select_cb(SSL *ssl, unsigned char **out, unsigned char *outlen,
 
 /* ---------- keylog and renegotiation ---------- */
 
+static void push_keylog_line(lua_State *L, void *ud) {
+  lua_pushfstring(L, "%s\n", (const char *)ud);
+}
+
 static void keylog_cb(const SSL *ssl, const char *line) {
   lt_stream *s = SSL_get_app_data(ssl);
-  if (s == NULL || !(s->hooks & HOOK_KEYLOG)) return;
-  int base = lt_emit_begin(&s->h, "keylog");
-  if (!base) return;
-  lua_pushfstring(lt_state(), "%s\n", line);
-  lt_emit_end(base);
+  if (s == NULL || s->closed || !(s->hooks & HOOK_KEYLOG)) return;
+  lt_emit(&s->h, "keylog", push_keylog_line, (void *)line);
 }
 
 /* After the first handshake, a new one is a renegotiation (TLS 1.2 and below):
@@ -306,15 +359,10 @@ static void info_cb(const SSL *ssl, int where, int ret) {
   (void)ret;
   if (s == NULL) return;
   if (where & SSL_CB_HANDSHAKE_DONE) s->handshakes++;
-  if (!(s->hooks & HOOK_RENEG) || s->handshakes == 0 || SSL_version(ssl) >= TLS1_3_VERSION) return;
+  if (s->closed || !(s->hooks & HOOK_RENEG) || s->handshakes == 0 || SSL_version(ssl) >= TLS1_3_VERSION) return;
   const char *event = (where & SSL_CB_HANDSHAKE_START) ? (SSL_is_server(ssl) ? "renegotiation" : NULL)
                     : (where & SSL_CB_HANDSHAKE_DONE) && s->handshakes > 1 ? "renegotiated" : NULL;
-  if (event == NULL) return;
-  int base = lt_emit_begin(&s->h, event);
-  if (!base) return;
-  s->in_info_cb = 1;
-  lt_emit_end(base);
-  s->in_info_cb = 0;
+  if (event) lt_emit(&s->h, event, NULL, NULL);
 }
 
 /* ---------- installing ---------- */
@@ -350,25 +398,35 @@ void lt_hooks_free(lt_stream *s) {
   free(s->alpn);
   free(s->npn);
   s->ocsp = s->alpn = s->npn = NULL;
-  if (s->hook_error != LUA_NOREF && s->hook_error != 0) luaL_unref(lt_state(), LUA_REGISTRYINDEX, s->hook_error);
-  s->hook_error = LUA_NOREF;
+  set_hook_error_ref(s, LUA_NOREF);
 }
 
 /* ---------- Lua methods ---------- */
 
-static unsigned char *dup_string(lua_State *L, int idx, size_t *n) {
-  const char *p = luaL_checklstring(L, idx, n);
-  unsigned char *copy = *n ? malloc(*n) : NULL;
-  if (copy) memcpy(copy, p, *n);
-  return copy;
+/* a copy of the string at idx, replacing *dst; checked before anything is freed */
+static void replace_string(lua_State *L, int idx, unsigned char **dst, size_t *dst_len) {
+  size_t n;
+  const char *p = luaL_checklstring(L, idx, &n);
+  unsigned char *copy = NULL;
+  if (n > 0 && (copy = malloc(n)) == NULL) {
+    lt_push_error(L, "ERR_OUT_OF_MEMORY", "not enough memory");
+    lua_error(L);
+  }
+  if (n > 0) memcpy(copy, p, n);
+  free(*dst);
+  *dst = copy;
+  *dst_len = n;
 }
 
-/* s:set_hooks(flags[, alpn_wire][, npn_wire][, psk_hint]): before starttls' handshake runs */
+/* s:set_hooks(flags[, alpn_wire][, npn_wire]): before starttls' handshake runs */
 static int stream_set_hooks(lua_State *L) {
   lt_stream *s = lt_checkstream(L, 1);
-  s->hooks = (unsigned)luaL_checkinteger(L, 2);
-  if (!lua_isnoneornil(L, 3)) { free(s->alpn); s->alpn = dup_string(L, 3, &s->alpn_len); }
-  if (!lua_isnoneornil(L, 4)) { free(s->npn); s->npn = dup_string(L, 4, &s->npn_len); }
+  lua_Integer flags = luaL_checkinteger(L, 2);
+  if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TSTRING);
+  if (!lua_isnoneornil(L, 4)) luaL_checktype(L, 4, LUA_TSTRING);
+  s->hooks = (unsigned)flags;
+  if (!lua_isnoneornil(L, 3)) replace_string(L, 3, &s->alpn, &s->alpn_len);
+  if (!lua_isnoneornil(L, 4)) replace_string(L, 4, &s->npn, &s->npn_len);
   return 0;
 }
 
@@ -413,17 +471,20 @@ static int start_renegotiation(lt_stream *s) {
   ERR_clear_error();
   if (!SSL_renegotiate(s->ssl)) return 0;
   lt_stream_hold(s);
+  LT_SSL_ENTER(s);
   SSL_do_handshake(s->ssl);
+  LT_SSL_LEAVE(s);
   ERR_clear_error();
   if (!s->closed) ev_feed_event(lt_loop, &s->wio, EV_WRITE);
   lt_stream_release_hold(s);
   return 1;
 }
 
-/* After OpenSSL has returned: a renegotiation asked for inside one of its
-   callbacks (OpenSSL would have finished that handshake over the request). */
+/* After OpenSSL has returned: a renegotiation asked for while OpenSSL was
+   on the stack (it would have finished that handshake over the request,
+   or been re-entered). */
 void lt_hooks_after_io(lt_stream *s) {
-  if (!s->reneg_pending || s->closed) return;
+  if (!s->reneg_pending || s->closed || lt_in_ssl()) return;
   s->reneg_pending = 0;
   start_renegotiation(s);
   ERR_clear_error();
@@ -436,9 +497,11 @@ static int stream_renegotiate(lua_State *L) {
     int mode = SSL_VERIFY_PEER | (lua_toboolean(L, 3) ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
     SSL_set_verify(s->ssl, mode, SSL_get_verify_callback(s->ssl));
   }
-  /* only a TLS 1.2 renegotiation calls back from inside: it can start later */
-  if (s->in_info_cb && !(SSL_get_options(s->ssl) & SSL_OP_NO_RENEGOTIATION)) {
+  int possible = SSL_version(s->ssl) < TLS1_3_VERSION && !(SSL_get_options(s->ssl) & SSL_OP_NO_RENEGOTIATION);
+  if (possible && lt_in_ssl()) {
+    /* OpenSSL is on the stack: start once the outermost call has returned */
     s->reneg_pending = 1;
+    ev_feed_event(lt_loop, &s->wio, EV_WRITE);
   } else if (!start_renegotiation(s)) {
     lua_pushnil(L);
     if (!lt_push_ssl_queue_error(L)) lt_push_error(L, "ERR_TLS_RENEGOTIATE", "Attempt to renegotiate TLS session failed");

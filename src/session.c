@@ -47,12 +47,11 @@ static int push_session_der(lua_State *L, SSL_SESSION *sess) {
   return 1;
 }
 
-/* protected: pushes id and DER of the session given as light userdata */
-static int push_new_session(lua_State *L) {
-  SSL_SESSION *sess = lua_touserdata(L, 1);
+/* pushes id and DER of a new session (inside the protected emit) */
+static void push_new_session(lua_State *L, void *ud) {
+  SSL_SESSION *sess = ud;
   push_session_id(L, sess);
   if (!push_session_der(L, sess)) lua_pushnil(L);
-  return 2;
 }
 
 /*
@@ -64,17 +63,8 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
   SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
   int server = SSL_is_server(ssl);
   if (!server) SSL_CTX_remove_session(ctx, sess);
-  if (s == NULL || !(s->hooks & HOOK_SESSION_NEW)) return 0;
-  lua_State *L = lt_state();
-  int base = lt_emit_begin(&s->h, server ? "newsession" : "session");
-  if (!base) return 0;
-  lua_pushcfunction(L, push_new_session);
-  lua_pushlightuserdata(L, sess);
-  if (lt_pcall(L, 1, 2) != LUA_OK) {
-    lua_settop(L, base - 1);
-    return 0;
-  }
-  lt_emit_end(base);
+  if (s == NULL || s->closed || !(s->hooks & HOOK_SESSION_NEW)) return 0;
+  lt_emit(&s->h, server ? "newsession" : "session", push_new_session, sess);
   return 0;   /* we keep no reference */
 }
 
@@ -105,6 +95,16 @@ static size_t offered_id(SSL *ssl, const unsigned char **id) {
   return SSL_client_hello_get0_session_id(ssl, id);
 }
 
+typedef struct {
+  const unsigned char *id;
+  size_t n;
+} offered;
+
+static void push_offered(lua_State *L, void *ud) {
+  offered *o = ud;
+  lua_pushlstring(L, (const char *)o->id, o->n);
+}
+
 static int client_hello_cb(SSL *ssl, int *al, void *arg) {
   lt_stream *s = SSL_get_app_data(ssl);
   (void)al; (void)arg;
@@ -114,11 +114,10 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
     size_t n = offered_id(ssl, &id);
     if (n == 0) return SSL_CLIENT_HELLO_SUCCESS;
     s->resume_state = CERT_RUNNING;
-    int base = lt_emit_begin(&s->h, "resumesession");
-    if (!base) return SSL_CLIENT_HELLO_SUCCESS;
-    lua_pushlstring(lt_state(), (const char *)id, n);
-    lt_emit_end(base);
+    offered o = { id, n };
+    if (!lt_emit(&s->h, "resumesession", push_offered, &o)) return SSL_CLIENT_HELLO_SUCCESS;
   }
+  if (s->closed) return SSL_CLIENT_HELLO_ERROR;
   return s->resume_state == CERT_RUNNING ? SSL_CLIENT_HELLO_RETRY : SSL_CLIENT_HELLO_SUCCESS;
 }
 
@@ -222,6 +221,10 @@ static int stream_get_session(lua_State *L) {
 /* s:set_session(der): offer this session (clients, before the handshake) */
 static int stream_set_session(lua_State *L) {
   lt_stream *s = open_tls(L);
+  if (s->in_ssl) {   /* the session OpenSSL is using would be freed under it */
+    lt_push_error(L, "ERR_TLS_INVALID_STATE", "TLS socket connection must be idle to set a session");
+    return lua_error(L);
+  }
   SSL_SESSION *sess = checksession(L, 2);
   int ok = SSL_set_session(s->ssl, sess);
   SSL_SESSION_free(sess);
@@ -241,7 +244,8 @@ static int stream_resume_done(lua_State *L) {
     s->next_session = checksession(L, 2);
   }
   s->resume_state = CERT_DONE;
-  if (s->tls_state == TLS_HANDSHAKE) ev_feed_event(lt_loop, &s->wio, EV_WRITE);
+  /* answered inside the callback, OpenSSL goes on by itself */
+  if (s->tls_state == TLS_HANDSHAKE && s->in_ssl == 0) ev_feed_event(lt_loop, &s->wio, EV_WRITE);
   return 0;
 }
 

@@ -23,10 +23,11 @@ typedef struct lt_stream {
   lt_handle h;
   int fd;
   ev_io rio, wio;
-  int busy;                     /* inside one of our callbacks */
+  int busy;                     /* inside one of our callbacks: fd and SSL stay */
+  int in_ssl;                   /* OpenSSL calls on the stack for this stream */
   unsigned is_socket : 1, mem : 1, reading : 1, connecting : 1, eof : 1, shut_req : 1, shut_done : 1,
            closed : 1, dirty : 1, notify_drain : 1,
-           read_wants_write : 1, write_wants_read : 1, in_info_cb : 1, reneg_pending : 1;
+           read_wants_write : 1, write_wants_read : 1, reneg_pending : 1;
   lt_buf out;
   SSL *ssl;
   int tls_state;
@@ -51,7 +52,7 @@ extern char lt_readbuf[LT_CHUNK];
 
 lt_stream *lt_checkstream(lua_State *L, int idx);
 void lt_stream_update(lt_stream *s);
-void lt_stream_emit_error(lt_stream *s);
+void lt_stream_emit_error(lt_stream *s, const lt_failure *f);
 void lt_stream_emit_data(lt_stream *s, size_t n);
 void lt_stream_emit(lt_stream *s, const char *event);
 void lt_stream_flushed(lt_stream *s);
@@ -70,11 +71,16 @@ enum { CERT_IDLE, CERT_RUNNING, CERT_DONE, CERT_FAILED };
 #define HOOK_SESSION_NEW    0x40   /* server 'newSession', client 'session' */
 #define HOOK_SESSION_RESUME 0x80   /* server 'resumeSession' */
 
+/* around every OpenSSL call that may call back into Lua: the stream's
+   deferred actions wait until the outermost one returns */
+#define LT_SSL_ENTER(s) ((s)->in_ssl++, lt_ssl_enter())
+#define LT_SSL_LEAVE(s) ((s)->in_ssl--, lt_ssl_leave())
+
 /* hooks.c */
 void lt_hooks_install(lt_stream *s, int is_server);
 void lt_hooks_free(lt_stream *s);
 void lt_hooks_after_io(lt_stream *s);
-int lt_hooks_push_error(lua_State *L, lt_stream *s);
+int lt_hooks_take_error(lt_stream *s, lt_failure *f);
 
 /* bio.c */
 BIO *lt_prefix_bio(int fd, const char *p, size_t n);

@@ -124,29 +124,25 @@ static void buf_free(lt_buf *b) {
 /* ---------- streams: events ---------- */
 
 void lt_stream_emit(lt_stream *s, const char *event) {
-  int base = lt_emit_begin(&s->h, event);
-  if (base) lt_emit_end(base);
+  lt_emit(&s->h, event, NULL, NULL);
+}
+
+static void push_readbuf(lua_State *L, void *ud) {
+  lua_pushlstring(L, lt_readbuf, *(size_t *)ud);
 }
 
 void lt_stream_emit_data(lt_stream *s, size_t n) {
-  int base = lt_emit_begin(&s->h, "data");
-  if (!base) return;
-  lua_pushlstring(lt_state(), lt_readbuf, n);
-  lt_emit_end(base);
+  lt_emit(&s->h, "data", push_readbuf, &n);
 }
 
-/* the error object is on top of the main state's stack */
-void lt_stream_emit_error(lt_stream *s) {
-  lua_State *L = lt_state();
-  int base = lt_emit_begin(&s->h, "error");
-  if (!base) { lua_pop(L, 1); return; }
-  lua_rotate(L, base - 1, -1);   /* move the error above the event name */
-  lt_emit_end(base - 1);
+void lt_stream_emit_error(lt_stream *s, const lt_failure *f) {
+  if (!lt_emit(&s->h, "error", lt_failure_pusher, (void *)f) && f->kind == LT_FAIL_REF)
+    luaL_unref(lt_state(), LUA_REGISTRYINDEX, f->ref);   /* nobody took it */
 }
 
 static void emit_errno(lt_stream *s, int err, const char *syscall) {
-  lt_push_errno(lt_state(), err, syscall);
-  lt_stream_emit_error(s);
+  lt_failure f = { .kind = LT_FAIL_ERRNO, .sys = err, .syscall = syscall };
+  lt_stream_emit_error(s, &f);
 }
 
 /* ---------- streams: I/O ---------- */
@@ -286,6 +282,7 @@ static void flush_cb(EV_P_ ev_prepare *w, int revents) {
     if (s->closed) stream_release(s);
     else lt_stream_update(s);
   }
+  lt_run_ticks();
 }
 
 static void mark_dirty(lt_stream *s) {
@@ -333,14 +330,26 @@ static lt_stream *new_stream(lua_State *L, int fd) {
   return s;
 }
 
+static void close_fd(lt_stream *s) {
+  if (s->fd >= 0) close(s->fd);
+  s->fd = -1;
+}
+
 /* Drops what the fd and SSL hold; the memory goes with the userdata. */
 static void stream_release(lt_stream *s) {
   if (s->busy) return;
   lt_tls_free(s);
+  close_fd(s);
   buf_free(&s->out);
   lt_handle_deactivate(&s->h);
 }
 
+/*
+** Closed from inside an OpenSSL call on this stream (a hook's listener),
+** the fd keeps its number until that call has returned: OpenSSL may still
+** write to it, and a file or socket the script opens meanwhile must not
+** get that number and with it this connection's records.
+*/
 static void stream_close_handle(lt_handle *h) {
   lt_stream *s = (lt_stream *)h;
   if (s->closed) return;
@@ -348,8 +357,7 @@ static void stream_close_handle(lt_handle *h) {
   lt_io_stop(&s->h, &s->wio);
   unmark_dirty(s);
   s->closed = 1;
-  if (s->fd >= 0) close(s->fd);
-  s->fd = -1;
+  if (s->in_ssl == 0) close_fd(s);
   lt_handle_unlink(&s->h);
   stream_release(s);
 }
@@ -529,18 +537,18 @@ static int pipe_open(lua_State *L) {
   return 1;
 }
 
+/* the stream is made in a protected call: out of memory drops this client only */
 static void emit_connection(lt_server *srv, int fd) {
   lua_State *L = lt_state();
-  int base = lt_emit_begin(&srv->h, "connection");
-  if (!base) { close(fd); return; }
+  if (!lua_checkstack(L, 4)) { close(fd); return; }
   lua_pushcfunction(L, make_stream_protected);
   lua_pushinteger(L, fd);
   if (lt_pcall(L, 1, 1) != LUA_OK) {
     close(fd);
-    lua_settop(L, base - 1);
+    lua_pop(L, 1);
     return;
   }
-  lt_emit_end(base);
+  lt_emit_n(&srv->h, "connection", NULL, NULL, 1);   /* unheard, the stream's finalizer closes fd */
 }
 
 /* Out of fds: give the spare back, accept and close, so the backlog drains. */

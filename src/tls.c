@@ -18,17 +18,24 @@ static int verify_cb(int ok, X509_STORE_CTX *store) {
   return 1;
 }
 
-/* Pushes the error for a failed SSL_* call: OpenSSL's, the system's, or a reset. */
-static void push_failure(lua_State *L, lt_stream *s, int e, int handshaking) {
-  if (lt_push_ssl_queue_error(L)) return;
-  if (e == SSL_ERROR_SYSCALL && errno != 0 && errno != EAGAIN) {
-    lt_push_errno(L, errno, handshaking ? NULL : "read");
-    return;
+/*
+** What a failed SSL_* call left: OpenSSL's first error, errno or a reset,
+** read before any Lua runs, so a listener cannot change what is reported.
+*/
+static void capture_failure(lt_stream *s, int e, int handshaking, int sys, lt_failure *f) {
+  unsigned long err = ERR_peek_error();
+  ERR_clear_error();
+  if (err) {
+    *f = (lt_failure){ .kind = LT_FAIL_SSL, .ssl = err };
+  } else if (e == SSL_ERROR_SYSCALL && sys != 0 && sys != EAGAIN) {
+    *f = (lt_failure){ .kind = LT_FAIL_ERRNO, .sys = sys, .syscall = handshaking ? NULL : "read" };
+  } else {
+    /* Node's words: a client learns the handshake was cut short, a server a hang-up */
+    *f = (lt_failure){ .kind = LT_FAIL_CODE, .code = "ECONNRESET",
+      .message = handshaking && !SSL_is_server(s->ssl)
+        ? "Client network socket disconnected before secure TLS connection was established"
+        : "socket hang up" };
   }
-  /* Node's words: a client learns the handshake was cut short, a server a hang-up */
-  lt_push_error(L, "ECONNRESET", handshaking && !SSL_is_server(s->ssl)
-    ? "Client network socket disconnected before secure TLS connection was established"
-    : "socket hang up");
 }
 
 /* Bytes written before the upgrade go out as they were written; 0 while some wait. */
@@ -49,24 +56,29 @@ static int flush_plain(lt_stream *s) {
 static void handshake(lt_stream *s) {
   ERR_clear_error();
   errno = 0;
+  LT_SSL_ENTER(s);
   int r = SSL_do_handshake(s->ssl);
+  int sys = errno, e = r == 1 ? SSL_ERROR_NONE : SSL_get_error(s->ssl, r);
+  LT_SSL_LEAVE(s);
+  if (s->closed) {          /* a hook destroyed the socket: nothing more to say */
+    ERR_clear_error();
+    return;
+  }
   if (r == 1) {
     s->tls_state = TLS_OPEN;
     lt_stream_emit(s, "secure");
     return;
   }
-  int e = SSL_get_error(s->ssl, r);
   if (e == SSL_ERROR_WANT_READ) { s->hs_want = EV_READ; return; }
   if (e == SSL_ERROR_WANT_WRITE) { s->hs_want = EV_WRITE; return; }
   /* a hook is waiting for the script: no I/O until it answers */
   if (e == SSL_ERROR_WANT_X509_LOOKUP || e == SSL_ERROR_WANT_CLIENT_HELLO_CB) { s->hs_want = 0; return; }
   s->hs_want = 0;
   s->eof = 1;
-  if (s->closed) return;
-  lua_State *L = lt_state();
-  if (lt_hooks_push_error(L, s)) ERR_clear_error();
-  else push_failure(L, s, e, 1);
-  lt_stream_emit_error(s);
+  lt_failure f;
+  if (lt_hooks_take_error(s, &f)) ERR_clear_error();
+  else capture_failure(s, e, 1, sys, &f);
+  lt_stream_emit_error(s, &f);
 }
 
 static void tls_read(lt_stream *s) {
@@ -75,7 +87,11 @@ static void tls_read(lt_stream *s) {
   for (;;) {
     ERR_clear_error();
     errno = 0;
+    LT_SSL_ENTER(s);
     int n = SSL_read(s->ssl, lt_readbuf + used, (int)(LT_CHUNK - used));
+    int sys = errno, e = n > 0 ? SSL_ERROR_NONE : SSL_get_error(s->ssl, n);
+    LT_SSL_LEAVE(s);
+    if (s->closed) return;
     if (n > 0) {
       used += (size_t)n;
       if (used < LT_CHUNK) continue;
@@ -84,7 +100,9 @@ static void tls_read(lt_stream *s) {
       if (s->closed || !s->reading || ++chunks >= 4) break;
       continue;
     }
-    int e = SSL_get_error(s->ssl, n);
+    lt_failure f = { 0 };
+    int failed = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_ZERO_RETURN;
+    if (failed) capture_failure(s, e, 0, sys, &f);   /* before the 'data' listener runs */
     if (used) {
       lt_stream_emit_data(s, used);
       if (s->closed) return;
@@ -92,12 +110,8 @@ static void tls_read(lt_stream *s) {
     s->read_wants_write = (e == SSL_ERROR_WANT_WRITE);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return;
     s->eof = 1;
-    if (e == SSL_ERROR_ZERO_RETURN) {
-      lt_stream_emit(s, "end");
-    } else {
-      push_failure(lt_state(), s, e, 0);
-      lt_stream_emit_error(s);
-    }
+    if (e == SSL_ERROR_ZERO_RETURN) lt_stream_emit(s, "end");
+    else lt_stream_emit_error(s, &f);
     return;
   }
   /* decrypted bytes may wait inside OpenSSL with nothing on the fd */
@@ -111,18 +125,23 @@ void lt_tls_flush(lt_stream *s) {
     size_t n = s->out.len - s->out.head;
     ERR_clear_error();
     errno = 0;
+    LT_SSL_ENTER(s);
     int r = SSL_write(s->ssl, s->out.data + s->out.head, (int)(n > MAX_WRITE ? MAX_WRITE : n));
+    int sys = errno, e = r > 0 ? SSL_ERROR_NONE : SSL_get_error(s->ssl, r);
+    LT_SSL_LEAVE(s);
+    if (s->closed) return;
     if (r > 0) {
       lt_buf_consume(&s->out, (size_t)r);
       continue;
     }
-    int e = SSL_get_error(s->ssl, r);
     s->write_wants_read = (e == SSL_ERROR_WANT_READ);
     if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) return;
     lt_buf_consume(&s->out, s->out.len - s->out.head);
-    if (!lt_push_ssl_queue_error(lt_state()))
-      lt_push_errno(lt_state(), errno ? errno : EPIPE, "write");
-    lt_stream_emit_error(s);
+    unsigned long err = ERR_peek_error();
+    ERR_clear_error();
+    lt_failure f = err ? (lt_failure){ .kind = LT_FAIL_SSL, .ssl = err }
+                       : (lt_failure){ .kind = LT_FAIL_ERRNO, .sys = sys ? sys : EPIPE, .syscall = "write" };
+    lt_stream_emit_error(s, &f);
     return;
   }
   lt_stream_flushed(s);
@@ -148,7 +167,11 @@ void lt_tls_io(lt_stream *s, int revents) {
 
 void lt_tls_shutdown(lt_stream *s) {
   ERR_clear_error();
-  if (s->tls_state == TLS_OPEN) SSL_shutdown(s->ssl);
+  if (s->tls_state == TLS_OPEN) {
+    LT_SSL_ENTER(s);
+    SSL_shutdown(s->ssl);
+    LT_SSL_LEAVE(s);
+  }
   ERR_clear_error();
 }
 
