@@ -12,7 +12,7 @@ LUA_LIBS    := $(shell pkg-config --libs $(LUA_PC) 2>/dev/null) -lm -ldl
 LUADIR      := $(PREFIX)/share/luatls/lua
 LUA_CMOD    := $(PREFIX)/lib/x86_64-linux-gnu/lua/5.4
 
-CORE_SRC := src/core.c src/loop.c src/tcp.c src/dns.c src/context.c src/tls.c src/x509.c src/process.c src/repl.c src/hooks.c src/session.c src/bio.c
+CORE_SRC := src/module.c src/core.c src/loop.c src/stream.c src/tcp.c src/dns.c src/context.c src/tls.c src/x509.c src/process.c src/repl.c src/hooks.c src/session.c src/bio.c
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
 PIC_OBJ  := $(CORE_SRC:src/%.c=$(BUILD)/pic/%.o)
 HEADERS  := $(wildcard src/*.h)

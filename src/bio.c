@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <openssl/bio.h>
 #include "stream.h"
+#include "modules.h"
 
 /* ---------- the prefix BIO: buffered bytes first, then the fd ---------- */
 
@@ -142,7 +143,7 @@ static const char *checkbytes(lua_State *L, int idx, size_t *n) {
 */
 static void pump(lt_stream *s, int revents) {
   if (lt_in_ssl()) ev_feed_event(lt_loop, &s->rio, revents);
-  else lt_mem_pump(s, revents);
+  else lt_stream_step(s, revents);
 }
 
 /* s:feed(bytes): the peer's encrypted bytes; an empty string just drives the handshake */
@@ -166,6 +167,13 @@ static int stream_feed_eof(lua_State *L) {
   return 0;
 }
 
+/* core.mem_stream() -> a stream with no fd, for TLS over a Lua duplex */
+static int mem_stream(lua_State *L) {
+  lt_stream *s = lt_stream_new(L, -1);
+  s->mem = 1;
+  return 1;
+}
+
 static const luaL_Reg mem_methods[] = {
   {"feed", stream_feed}, {"feed_eof", stream_feed_eof},
   {NULL, NULL}
@@ -176,4 +184,6 @@ void lt_open_bio(lua_State *L) {
   lua_getfield(L, -1, "__index");
   luaL_setfuncs(L, mem_methods, 0);
   lua_pop(L, 2);
+  lua_pushcfunction(L, mem_stream);
+  lua_setfield(L, -2, "mem_stream");
 }

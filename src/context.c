@@ -14,6 +14,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include "stream.h"
+#include "context.h"
+#include "modules.h"
 
 #define CONTEXT_MT "luatls.SecureContext"
 

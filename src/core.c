@@ -1,7 +1,8 @@
 /*
 ** core.c
 ** The gateway between C callbacks and Lua: protected calls, event dispatch,
-** uncaught errors, nextTick draining, error objects, and luaopen_luatls_core.
+** uncaught errors, nextTick draining, OpenSSL on the stack, error objects,
+** and the functions of the module table itself.
 */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 #include <openssl/err.h>
 #include "luatls.h"
+#include "modules.h"
 
 struct ev_loop *lt_loop;
 
@@ -591,12 +593,12 @@ static void checked_invoke(struct ev_loop *loop) {
 }
 #endif
 
-int luaopen_luatls_core(lua_State *L) {
+void lt_open_core(lua_State *L) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
   main_L = lua_tothread(L, -1);
   lua_pop(L, 1);
   if (lt_loop == NULL) lt_loop = ev_default_loop(EVFLAG_AUTO);
-  if (lt_loop == NULL) return luaL_error(L, "luatls: cannot start the event loop");
+  if (lt_loop == NULL) luaL_error(L, "luatls: cannot start the event loop");
   /* the slot an uncaught error goes to exists before any error, so storing allocates nothing */
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &main_L) == LUA_TNIL) {
     lua_pushboolean(L, 0);
@@ -619,16 +621,4 @@ int luaopen_luatls_core(lua_State *L) {
   lua_setfield(L, -2, "Error");
   lua_pushliteral(L, LT_VERSION);
   lua_setfield(L, -2, "version");
-  lt_open_loop(L);
-  lt_open_tcp(L);
-  lt_open_dns(L);
-  lt_open_context(L);
-  lt_open_tls(L);
-  lt_open_x509(L);
-  lt_open_process(L);
-  lt_open_repl(L);
-  lt_open_hooks(L);
-  lt_open_session(L);
-  lt_open_bio(L);
-  return 1;
 }

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "luatls.h"
+#include "modules.h"
 
 typedef struct lookup {
   char *host;

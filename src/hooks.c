@@ -11,6 +11,8 @@
 #include <openssl/ocsp.h>
 #include <openssl/x509v3.h>
 #include "stream.h"
+#include "context.h"
+#include "modules.h"
 
 static lt_stream *stream_of(SSL *ssl) { return SSL_get_app_data(ssl); }
 

@@ -5,6 +5,7 @@
 */
 #include <time.h>
 #include "luatls.h"
+#include "modules.h"
 
 #define TIMER_MT "luatls.Timer"
 

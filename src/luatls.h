@@ -72,23 +72,4 @@ const char *lt_errname(int err);
 void lt_io_start(lt_handle *h, ev_io *w);
 void lt_io_stop(lt_handle *h, ev_io *w);
 
-/* ---------- module openers, each adds its functions to the table on top ---------- */
-#include <openssl/ssl.h>
-SSL_CTX *lt_checkcontext(lua_State *L, int idx);
-void lt_push_x509(lua_State *L, X509 *x, int raw_only);
-
-void lt_open_loop(lua_State *L);
-void lt_open_tcp(lua_State *L);
-void lt_open_dns(lua_State *L);
-void lt_open_context(lua_State *L);
-void lt_open_tls(lua_State *L);
-void lt_open_x509(lua_State *L);
-void lt_open_process(lua_State *L);
-void lt_open_repl(lua_State *L);
-void lt_open_hooks(lua_State *L);
-void lt_open_session(lua_State *L);
-void lt_open_bio(lua_State *L);
-
-int luaopen_luatls_core(lua_State *L);
-
 #endif

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <lualib.h>
 #include "luatls.h"
+#include "modules.h"
 
 #ifndef LT_LUADIR
 #define LT_LUADIR "/usr/local/share/luatls/lua"

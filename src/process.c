@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include "luatls.h"
+#include "modules.h"
 
 #define CHILD_MT "luatls.Child"
 

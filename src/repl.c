@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <editline/readline.h>
 #include "luatls.h"
+#include "modules.h"
 
 static ev_io stdin_w;
 static ev_prepare redisplay_w;

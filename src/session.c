@@ -12,6 +12,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include "stream.h"
+#include "context.h"
+#include "modules.h"
 
 #define TICKET_KEYS 48
 

@@ -1,7 +1,9 @@
 /*
 ** stream.h
-** One connected socket: the fd, its watchers, the write queue and, once
-** TLS starts, its SSL object. tcp.c owns the plain path, tls.c the TLS one.
+** One connected stream: the fd, its watchers, the write queue and, once
+** TLS starts, its SSL object. stream.c owns its life and events; the bytes
+** move through its transport: plain (tcp.c), TLS over the fd or over
+** memory (tls.c), which report back through the lt_stream_* calls below.
 */
 #ifndef LUATLS_STREAM_H
 #define LUATLS_STREAM_H
@@ -19,8 +21,25 @@ typedef struct {
 
 enum { TLS_NONE, TLS_HANDSHAKE, TLS_OPEN };
 
+struct lt_stream;
+
+/* What moves a stream's bytes. The loop calls it; it reports through lt_stream_emit*. */
+typedef struct lt_transport {
+  const char *name;
+  void (*io)(struct lt_stream *s, int revents);   /* the fd is ready, or an event was fed */
+  void (*flush)(struct lt_stream *s);             /* send what the write queue holds */
+  void (*end)(struct lt_stream *s);               /* queue empty after shutdown(): end the write side */
+  void (*release)(struct lt_stream *s);           /* drop what the transport holds (not the fd) */
+  void (*read_start)(struct lt_stream *s);        /* reading resumes (may be NULL) */
+} lt_transport;
+
+extern const lt_transport lt_plain_transport;     /* tcp.c */
+extern const lt_transport lt_tls_fd_transport;    /* tls.c: OpenSSL on the fd */
+extern const lt_transport lt_tls_mem_transport;   /* tls.c: OpenSSL on memory BIOs */
+
 typedef struct lt_stream {
   lt_handle h;
+  const lt_transport *tp;
   int fd;
   ev_io rio, wio;
   int busy;                     /* inside one of our callbacks: fd and SSL stay */
@@ -50,9 +69,15 @@ typedef struct lt_stream {
 
 extern char lt_readbuf[LT_CHUNK];
 
+/* stream.c */
 lt_stream *lt_checkstream(lua_State *L, int idx);
+lt_stream *lt_openstream(lua_State *L);
+lt_stream *lt_stream_new(lua_State *L, int fd);
+void lt_stream_close(lt_stream *s);
+void lt_stream_step(lt_stream *s, int revents);
 void lt_stream_update(lt_stream *s);
 void lt_stream_emit_error(lt_stream *s, const lt_failure *f);
+void lt_stream_emit_errno(lt_stream *s, int err, const char *syscall);
 void lt_stream_emit_data(lt_stream *s, size_t n);
 void lt_stream_emit(lt_stream *s, const char *event);
 void lt_stream_flushed(lt_stream *s);
@@ -86,17 +111,9 @@ int lt_hooks_take_error(lt_stream *s, lt_failure *f);
 BIO *lt_prefix_bio(int fd, const char *p, size_t n);
 void lt_mem_drain(lt_stream *s);
 
-/* tcp.c: runs one I/O step of a memory stream as if its fd had said revents */
-void lt_mem_pump(lt_stream *s, int revents);
-
 /* session.c */
 void lt_session_setup(SSL_CTX *ctx);
 void lt_session_free(lt_stream *s);
 
-/* tls.c */
-void lt_tls_io(lt_stream *s, int revents);
-void lt_tls_flush(lt_stream *s);
-void lt_tls_shutdown(lt_stream *s);
-void lt_tls_free(lt_stream *s);
 
 #endif

@@ -1,8 +1,8 @@
 /*
 ** tcp.c
-** Non-blocking TCP: listening servers (luatls.Server) and connected streams
-** (luatls.Stream). Reads become one 'data' event per chunk; writes go to a
-** queue that is flushed once per loop iteration, so small writes coalesce.
+** Non-blocking TCP: listening servers (luatls.Server), outgoing connects,
+** pipes, and the plain transport of a stream: bytes read and written on
+** its fd as they are.
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,11 +14,10 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include "stream.h"
+#include "modules.h"
 
 #define SERVER_MT "luatls.Server"
 #define ACCEPT_BATCH 64
-
-char lt_readbuf[LT_CHUNK];
 
 typedef struct {
   lt_handle h;
@@ -29,8 +28,6 @@ typedef struct {
 } lt_server;
 
 static int spare_fd = -1;       /* given up to accept-and-close when out of fds */
-static ev_prepare flush_prepare;
-static lt_stream *dirty_list;
 
 /* ---------- addresses ---------- */
 
@@ -79,85 +76,7 @@ static int push_addr(lua_State *L, int fd, int peer) {
   return 3;
 }
 
-/* ---------- write queue ---------- */
-
-static void buf_append(lt_buf *b, const char *p, size_t n) {
-  if (b->head == b->len) b->head = b->len = 0;
-  if (b->cap - b->len < n) {
-    size_t pending = b->len - b->head;
-    if (b->head > 0) {
-      memmove(b->data, b->data + b->head, pending);
-      b->head = 0;
-      b->len = pending;
-    }
-    if (b->cap - b->len < n) {
-      size_t cap = b->cap ? b->cap : 4096;
-      while (cap - b->len < n) cap *= 2;
-      char *d = realloc(b->data, cap);
-      if (d == NULL) abort();   /* as Lua's own allocator failing would */
-      b->data = d;
-      b->cap = cap;
-    }
-  }
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-}
-
-void lt_buf_consume(lt_buf *b, size_t n) {
-  b->head += n;
-  if (b->head == b->len) {
-    b->head = b->len = 0;
-    if (b->cap > 4 * LT_CHUNK) {   /* an idle socket keeps no big buffer */
-      free(b->data);
-      b->data = NULL;
-      b->cap = 0;
-    }
-  }
-}
-
-static void buf_free(lt_buf *b) {
-  free(b->data);
-  b->data = NULL;
-  b->head = b->len = b->cap = 0;
-}
-
-/* ---------- streams: events ---------- */
-
-void lt_stream_emit(lt_stream *s, const char *event) {
-  lt_emit(&s->h, event, NULL, NULL);
-}
-
-static void push_readbuf(lua_State *L, void *ud) {
-  lua_pushlstring(L, lt_readbuf, *(size_t *)ud);
-}
-
-void lt_stream_emit_data(lt_stream *s, size_t n) {
-  lt_emit(&s->h, "data", push_readbuf, &n);
-}
-
-void lt_stream_emit_error(lt_stream *s, const lt_failure *f) {
-  if (!lt_emit(&s->h, "error", lt_failure_pusher, (void *)f) && f->kind == LT_FAIL_REF)
-    luaL_unref(lt_state(), LUA_REGISTRYINDEX, f->ref);   /* nobody took it */
-}
-
-static void emit_errno(lt_stream *s, int err, const char *syscall) {
-  lt_failure f = { .kind = LT_FAIL_ERRNO, .sys = err, .syscall = syscall };
-  lt_stream_emit_error(s, &f);
-}
-
-/* ---------- streams: I/O ---------- */
-
-void lt_stream_update(lt_stream *s) {
-  if (s->closed || s->fd < 0) return;
-  int hs = s->tls_state == TLS_HANDSHAKE;
-  int want_r = !s->connecting &&
-               ((hs && s->hs_want == EV_READ) || (!hs && s->reading && !s->eof) ||
-                s->write_wants_read);
-  int want_w = s->connecting || (hs && s->hs_want == EV_WRITE) || s->read_wants_write ||
-               (!hs && (s->out.len > s->out.head || (s->shut_req && !s->shut_done)));
-  if (want_r) lt_io_start(&s->h, &s->rio); else lt_io_stop(&s->h, &s->rio);
-  if (want_w) lt_io_start(&s->h, &s->wio); else lt_io_stop(&s->h, &s->wio);
-}
+/* ---------- the plain transport ---------- */
 
 static void plain_read(lt_stream *s) {
   ssize_t n = read(s->fd, lt_readbuf, sizeof lt_readbuf);
@@ -168,34 +87,7 @@ static void plain_read(lt_stream *s) {
     lt_stream_emit(s, "end");
   } else if (errno != EAGAIN && errno != EINTR) {
     s->eof = 1;
-    emit_errno(s, errno, "read");
-  }
-}
-
-/* The queue is empty: report drain, then do a requested shutdown. */
-void lt_stream_flushed(lt_stream *s) {
-  if (s->notify_drain) {
-    s->notify_drain = 0;
-    lt_stream_emit(s, "drain");
-    if (s->closed) return;
-  }
-  if (s->shut_req && !s->shut_done && s->tls_state != TLS_HANDSHAKE) {
-    s->shut_done = 1;
-    if (s->ssl) lt_tls_shutdown(s);
-    if (s->mem) {
-      lt_mem_drain(s);   /* the close_notify goes out as 'encrypted' */
-    } else if (s->is_socket) {
-      shutdown(s->fd, SHUT_WR);
-    } else {
-      /* a pipe has one direction: closing it is how the reader sees EOF */
-      lt_io_stop(&s->h, &s->rio);
-      lt_io_stop(&s->h, &s->wio);
-      close(s->fd);
-      s->fd = -1;
-      s->eof = 1;
-      s->reading = 0;
-    }
-    lt_stream_emit(s, "shutdown");
+    lt_stream_emit_errno(s, errno, "read");
   }
 }
 
@@ -206,19 +98,14 @@ static void plain_flush(lt_stream *s) {
     ssize_t n = s->is_socket ? send(s->fd, p, len, MSG_NOSIGNAL) : write(s->fd, p, len);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) return;
-      buf_free(&s->out);
-      emit_errno(s, errno, "write");
+      int err = errno;
+      lt_buf_consume(&s->out, s->out.len - s->out.head);
+      lt_stream_emit_errno(s, err, "write");
       return;
     }
     lt_buf_consume(&s->out, (size_t)n);
   }
   lt_stream_flushed(s);
-}
-
-static void stream_flush(lt_stream *s) {
-  if (s->closed || s->connecting) return;
-  if (s->ssl) lt_tls_flush(s);
-  else plain_flush(s);
 }
 
 static void finish_connect(lt_stream *s) {
@@ -227,213 +114,56 @@ static void finish_connect(lt_stream *s) {
   if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
   if (err == EINPROGRESS) return;
   s->connecting = 0;
-  if (err) emit_errno(s, err, "connect");
+  if (err) lt_stream_emit_errno(s, err, "connect");
   else lt_stream_emit(s, "connect");
 }
 
-static void stream_release(lt_stream *s);
-
-static void io_step(lt_stream *s, int revents) {
-  s->busy++;
+static void plain_io(lt_stream *s, int revents) {
   if (s->connecting) {
     finish_connect(s);
-  } else if (s->ssl) {
-    lt_tls_io(s, revents);
-    lt_hooks_after_io(s);
-  } else {
-    if (revents & EV_READ) plain_read(s);
-    if (!s->closed && (revents & EV_WRITE)) plain_flush(s);
+    return;
   }
-  if (!s->closed) lt_mem_drain(s);
-  s->busy--;
-  if (s->closed) stream_release(s);
-  else lt_stream_update(s);
-  lt_run_ticks();   /* ticks queued by hooks that ran inside OpenSSL */
+  if (revents & EV_READ) plain_read(s);
+  if (!s->closed && (revents & EV_WRITE)) plain_flush(s);
 }
 
-/* Around an OpenSSL call made from a Lua method: hooks that run inside it
-   may close the stream, and its SSL must outlive the call. */
-void lt_stream_hold(lt_stream *s) { s->busy++; }
-
-void lt_stream_release_hold(lt_stream *s) {
-  s->busy--;
-  if (s->closed) stream_release(s);
-}
-
-static void io_cb(EV_P_ ev_io *w, int revents) {
-  (void)EV_A;
-  io_step(w->data, revents);
-}
-
-void lt_mem_pump(lt_stream *s, int revents) { io_step(s, revents); }
-
-/* Runs before the loop blocks: one flush per stream written to this iteration. */
-static void flush_cb(EV_P_ ev_prepare *w, int revents) {
-  (void)EV_A; (void)w; (void)revents;
-  while (dirty_list) {
-    lt_stream *s = dirty_list;
-    dirty_list = s->next_dirty;
-    s->dirty = 0;
-    s->busy++;
-    stream_flush(s);
-    if (s->ssl) lt_hooks_after_io(s);
-    if (!s->closed) lt_mem_drain(s);
-    s->busy--;
-    if (s->closed) stream_release(s);
-    else lt_stream_update(s);
+/* the write side ends: a FIN on a socket; a pipe has one direction, and
+   closing it is how the reader sees EOF */
+static void plain_end(lt_stream *s) {
+  if (s->is_socket) {
+    shutdown(s->fd, SHUT_WR);
+    return;
   }
-  lt_run_ticks();
-}
-
-static void mark_dirty(lt_stream *s) {
-  if (s->dirty) return;
-  s->dirty = 1;
-  s->next_dirty = dirty_list;
-  dirty_list = s;
-}
-
-static void unmark_dirty(lt_stream *s) {
-  if (!s->dirty) return;
-  for (lt_stream **p = &dirty_list; *p; p = &(*p)->next_dirty) {
-    if (*p == s) { *p = s->next_dirty; break; }
-  }
-  s->dirty = 0;
-}
-
-/* ---------- streams: Lua objects ---------- */
-
-lt_stream *lt_checkstream(lua_State *L, int idx) {
-  return luaL_checkudata(L, idx, STREAM_MT);
-}
-
-static lt_stream *openstream(lua_State *L) {
-  lt_stream *s = lt_checkstream(L, 1);
-  if (s->closed) {
-    lt_push_error(L, "ERR_SOCKET_CLOSED", "Socket is closed");
-    lua_error(L);
-  }
-  return s;
-}
-
-static void stream_close_handle(lt_handle *h);
-
-static lt_stream *new_stream(lua_State *L, int fd) {
-  lt_stream *s = lua_newuserdatauv(L, sizeof *s, 1);
-  memset(s, 0, sizeof *s);
-  s->fd = fd;
-  s->hook_error = LUA_NOREF;
-  ev_io_init(&s->rio, io_cb, fd, EV_READ);
-  ev_io_init(&s->wio, io_cb, fd, EV_WRITE);
-  s->rio.data = s->wio.data = s;
-  lt_handle_init(&s->h, "socket", stream_close_handle);
-  luaL_setmetatable(L, STREAM_MT);
-  return s;
-}
-
-static void close_fd(lt_stream *s) {
-  if (s->fd >= 0) close(s->fd);
-  s->fd = -1;
-}
-
-/* Drops what the fd and SSL hold; the memory goes with the userdata. */
-static void stream_release(lt_stream *s) {
-  if (s->busy) return;
-  lt_tls_free(s);
-  close_fd(s);
-  buf_free(&s->out);
-  lt_handle_deactivate(&s->h);
-}
-
-/*
-** Closed from inside an OpenSSL call on this stream (a hook's listener),
-** the fd keeps its number until that call has returned: OpenSSL may still
-** write to it, and a file or socket the script opens meanwhile must not
-** get that number and with it this connection's records.
-*/
-static void stream_close_handle(lt_handle *h) {
-  lt_stream *s = (lt_stream *)h;
-  if (s->closed) return;
   lt_io_stop(&s->h, &s->rio);
   lt_io_stop(&s->h, &s->wio);
-  unmark_dirty(s);
-  s->closed = 1;
-  if (s->in_ssl == 0) close_fd(s);
-  lt_handle_unlink(&s->h);
-  stream_release(s);
-}
-
-static int stream_close(lua_State *L) {
-  stream_close_handle(&lt_checkstream(L, 1)->h);
-  return 0;
-}
-
-/* s:start(dispatch): events go to dispatch(event, ...) from now on */
-static int stream_start(lua_State *L) {
-  lt_stream *s = openstream(L);
-  luaL_checktype(L, 2, LUA_TFUNCTION);
-  lua_settop(L, 2);
-  lua_setiuservalue(L, 1, 1);
-  lt_handle_activate(L, &s->h, 1);
-  lt_stream_update(s);
-  return 0;
-}
-
-static int stream_read_start(lua_State *L) {
-  lt_stream *s = openstream(L);
-  s->reading = 1;
-  lt_stream_update(s);
-  /* TLS may hold decrypted bytes that no fd event will announce */
-  if (s->ssl && s->tls_state == TLS_OPEN && SSL_has_pending(s->ssl))
-    ev_feed_event(lt_loop, &s->rio, EV_READ);
-  return 0;
-}
-
-static int stream_read_stop(lua_State *L) {
-  lt_stream *s = openstream(L);
+  close(s->fd);
+  s->fd = -1;
+  s->eof = 1;
   s->reading = 0;
-  lt_stream_update(s);
-  return 0;
 }
 
-/* s:write(data, notify) -> bytes queued; notify asks for one 'drain' when empty */
-static int stream_write(lua_State *L) {
-  lt_stream *s = openstream(L);
-  size_t n;
-  const char *p = luaL_checklstring(L, 2, &n);
-  if (s->shut_req) {
-    lt_push_error(L, "ERR_STREAM_WRITE_AFTER_END", "write after end");
-    return lua_error(L);
-  }
-  if (n > 0) buf_append(&s->out, p, n);
-  if (lua_toboolean(L, 3)) s->notify_drain = 1;
-  mark_dirty(s);
-  lt_stream_update(s);
-  lua_pushinteger(L, (lua_Integer)(s->out.len - s->out.head));
-  return 1;
-}
+static void plain_release(lt_stream *s) { (void)s; }
 
-static int stream_shutdown(lua_State *L) {
-  lt_stream *s = openstream(L);
-  s->shut_req = 1;
-  mark_dirty(s);
-  lt_stream_update(s);
-  return 0;
-}
+const lt_transport lt_plain_transport = {
+  "plain", plain_io, plain_flush, plain_end, plain_release, NULL
+};
+
+/* ---------- socket methods of streams ---------- */
 
 static int stream_sockname(lua_State *L) {
-  lt_stream *s = openstream(L);
+  lt_stream *s = lt_openstream(L);
   if (!s->is_socket) return 0;
   return push_addr(L, s->fd, 0);
 }
 
 static int stream_peername(lua_State *L) {
-  lt_stream *s = openstream(L);
+  lt_stream *s = lt_openstream(L);
   if (!s->is_socket) return 0;
   return push_addr(L, s->fd, 1);
 }
 
 static int stream_nodelay(lua_State *L) {
-  lt_stream *s = openstream(L);
+  lt_stream *s = lt_openstream(L);
   int on = lua_toboolean(L, 2);
   setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   return 0;
@@ -441,33 +171,17 @@ static int stream_nodelay(lua_State *L) {
 
 /* s:reset(): the close that follows sends RST instead of FIN */
 static int stream_reset(lua_State *L) {
-  lt_stream *s = openstream(L);
+  lt_stream *s = lt_openstream(L);
   struct linger lg = { 1, 0 };
   if (s->is_socket) setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   return 0;
 }
 
 static int stream_keepalive(lua_State *L) {
-  lt_stream *s = openstream(L);
+  lt_stream *s = lt_openstream(L);
   int on = lua_toboolean(L, 2), delay = (int)luaL_optinteger(L, 3, 0);
   setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
   if (on && delay > 0) setsockopt(s->fd, IPPROTO_TCP, TCP_KEEPIDLE, &delay, sizeof delay);
-  return 0;
-}
-
-static int stream_setref(lua_State *L) {
-  lt_stream *s = lt_checkstream(L, 1);
-  int unref = !lua_toboolean(L, 2);
-  if (s->closed || s->h.unrefed == unref) {
-    s->h.unrefed = unref;
-    return 0;
-  }
-  int r = ev_is_active(&s->rio), w = ev_is_active(&s->wio);
-  lt_io_stop(&s->h, &s->rio);
-  lt_io_stop(&s->h, &s->wio);
-  s->h.unrefed = unref;
-  if (r) lt_io_start(&s->h, &s->rio);
-  if (w) lt_io_start(&s->h, &s->wio);
   return 0;
 }
 
@@ -484,13 +198,11 @@ static int tcp_connect(lua_State *L) {
     lt_push_errno(L, errno, "socket");
     return 2;
   }
-  lt_stream *s = new_stream(L, fd);
+  lt_stream *s = lt_stream_new(L, fd);
   s->is_socket = 1;
   if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS) {
     int err = errno;
-    lua_pushcfunction(L, stream_close);
-    lua_pushvalue(L, -2);
-    lua_call(L, 1, 0);
+    lt_stream_close(s);
     lua_pushnil(L);
     lt_push_errno(L, err, "connect");
     return 2;
@@ -499,13 +211,9 @@ static int tcp_connect(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg stream_methods[] = {
-  {"start", stream_start}, {"close", stream_close},
-  {"read_start", stream_read_start}, {"read_stop", stream_read_stop},
-  {"write", stream_write}, {"shutdown", stream_shutdown},
+static const luaL_Reg socket_methods[] = {
   {"sockname", stream_sockname}, {"peername", stream_peername},
   {"nodelay", stream_nodelay}, {"keepalive", stream_keepalive}, {"reset", stream_reset},
-  {"setref", stream_setref},
   {NULL, NULL}
 };
 
@@ -516,14 +224,7 @@ static lt_server *checkserver(lua_State *L) {
 }
 
 static int make_stream_protected(lua_State *L) {
-  new_stream(L, (int)lua_tointeger(L, 1))->is_socket = 1;
-  return 1;
-}
-
-/* core.mem_stream() -> a stream with no fd, for TLS over a Lua duplex */
-static int mem_stream(lua_State *L) {
-  lt_stream *s = new_stream(L, -1);
-  s->mem = 1;
+  lt_stream_new(L, (int)lua_tointeger(L, 1))->is_socket = 1;
   return 1;
 }
 
@@ -533,7 +234,7 @@ static int pipe_open(lua_State *L) {
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0) return lt_raise_errno(L, errno, "fcntl");
   fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  new_stream(L, fd);
+  lt_stream_new(L, fd);
   return 1;
 }
 
@@ -685,20 +386,18 @@ static const luaL_Reg server_methods[] = {
 
 static const luaL_Reg tcp_funcs[] = {
   {"tcp_connect", tcp_connect}, {"tcp_listen", tcp_listen},
-  {"pipe_open", pipe_open}, {"mem_stream", mem_stream},
+  {"pipe_open", pipe_open},
   {NULL, NULL}
 };
 
 void lt_open_tcp(lua_State *L) {
-  lt_newclass(L, STREAM_MT, stream_methods, stream_close);
+  luaL_getmetatable(L, STREAM_MT);
+  lua_getfield(L, -1, "__index");
+  luaL_setfuncs(L, socket_methods, 0);
+  lua_pop(L, 2);
   lt_newclass(L, SERVER_MT, server_methods, server_close);
   /* a peer that went away must give EPIPE, not kill the process */
   signal(SIGPIPE, SIG_IGN);
   if (spare_fd < 0) spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (!ev_is_active(&flush_prepare)) {
-    ev_prepare_init(&flush_prepare, flush_cb);
-    ev_prepare_start(lt_loop, &flush_prepare);
-    ev_unref(lt_loop);   /* flushing alone must not keep the loop alive */
-  }
   luaL_setfuncs(L, tcp_funcs, 0);
 }

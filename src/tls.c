@@ -9,6 +9,9 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include "stream.h"
+#include "context.h"
+#include "x509.h"
+#include "modules.h"
 
 #define MAX_WRITE (1 << 20)    /* bytes handed to one SSL_write call */
 
@@ -119,7 +122,7 @@ static void tls_read(lt_stream *s) {
     ev_feed_event(lt_loop, &s->rio, EV_READ);
 }
 
-void lt_tls_flush(lt_stream *s) {
+static void tls_flush(lt_stream *s) {
   if (!flush_plain(s) || s->tls_state != TLS_OPEN) return;
   while (s->out.len > s->out.head) {
     size_t n = s->out.len - s->out.head;
@@ -147,7 +150,7 @@ void lt_tls_flush(lt_stream *s) {
   lt_stream_flushed(s);
 }
 
-void lt_tls_io(lt_stream *s, int revents) {
+static void tls_io(lt_stream *s, int revents) {
   int just_opened = 0;
   if (!flush_plain(s)) {
     s->hs_want = EV_WRITE;
@@ -162,10 +165,10 @@ void lt_tls_io(lt_stream *s, int revents) {
       (just_opened || (revents & EV_READ) || (s->read_wants_write && (revents & EV_WRITE))))
     tls_read(s);
   if (!s->closed && (just_opened || (revents & EV_WRITE) || s->write_wants_read))
-    lt_tls_flush(s);
+    tls_flush(s);
 }
 
-void lt_tls_shutdown(lt_stream *s) {
+static void tls_end(lt_stream *s) {
   ERR_clear_error();
   if (s->tls_state == TLS_OPEN) {
     LT_SSL_ENTER(s);
@@ -175,12 +178,60 @@ void lt_tls_shutdown(lt_stream *s) {
   ERR_clear_error();
 }
 
-void lt_tls_free(lt_stream *s) {
+static void tls_release(lt_stream *s) {
   if (s->ssl == NULL) return;
   SSL_free(s->ssl);
   s->ssl = NULL;
   lt_hooks_free(s);
 }
+
+/* decrypted bytes may wait inside OpenSSL with no fd event to announce them */
+static void tls_read_start(lt_stream *s) {
+  if (s->tls_state == TLS_OPEN && SSL_has_pending(s->ssl)) ev_feed_event(lt_loop, &s->rio, EV_READ);
+}
+
+/* ---------- TLS on the fd ---------- */
+
+static void fd_io(lt_stream *s, int revents) {
+  tls_io(s, revents);
+  lt_hooks_after_io(s);
+}
+
+static void fd_flush(lt_stream *s) {
+  tls_flush(s);
+  lt_hooks_after_io(s);
+}
+
+/* close_notify, then the socket's FIN */
+static void fd_end(lt_stream *s) {
+  tls_end(s);
+  lt_plain_transport.end(s);
+}
+
+const lt_transport lt_tls_fd_transport = {
+  "tls", fd_io, fd_flush, fd_end, tls_release, tls_read_start
+};
+
+/* ---------- TLS on memory: the records go out as 'encrypted' events ---------- */
+
+static void mem_io(lt_stream *s, int revents) {
+  fd_io(s, revents);
+  if (!s->closed) lt_mem_drain(s);
+}
+
+static void mem_flush(lt_stream *s) {
+  fd_flush(s);
+  if (!s->closed) lt_mem_drain(s);
+}
+
+static void mem_end(lt_stream *s) {
+  tls_end(s);
+  lt_mem_drain(s);   /* the close_notify goes out as 'encrypted' */
+}
+
+const lt_transport lt_tls_mem_transport = {
+  "tls-memory", mem_io, mem_flush, mem_end, tls_release, tls_read_start
+};
 
 /* ---------- Lua methods on streams ---------- */
 
@@ -244,6 +295,7 @@ static int stream_starttls(lua_State *L) {
   }
   SSL_set_verify(ssl, mode, verify_cb);
   s->ssl = ssl;
+  s->tp = s->mem ? &lt_tls_mem_transport : &lt_tls_fd_transport;
   lt_hooks_install(s, is_server);
   s->tls_state = TLS_HANDSHAKE;
   /* an upgraded socket: what was written before STARTTLS is not for TLS */

@@ -10,6 +10,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include "luatls.h"
+#include "x509.h"
+#include "modules.h"
 
 static void push_bio(lua_State *L, BIO *bio) {
   char *p;
