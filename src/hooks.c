@@ -360,6 +360,7 @@ static void info_cb(const SSL *ssl, int where, int ret) {
   lt_stream *s = SSL_get_app_data(ssl);
   (void)ret;
   if (s == NULL) return;
+  if ((where & SSL_CB_ALERT) && (where & SSL_CB_WRITE)) s->alert_sent = 1;   /* the close lingers */
   if (where & SSL_CB_HANDSHAKE_DONE) s->handshakes++;
   if (s->closed || !(s->hooks & HOOK_RENEG) || s->handshakes == 0 || SSL_version(ssl) >= TLS1_3_VERSION) return;
   const char *event = (where & SSL_CB_HANDSHAKE_START) ? (SSL_is_server(ssl) ? "renegotiation" : NULL)

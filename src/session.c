@@ -151,6 +151,9 @@ static int ticket_key_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
     if (RAND_bytes(iv, 16) != 1) return -1;
   } else if (memcmp(name, k->cur, 16) == 0) {
     use = k->cur;
+    /* TLS 1.3 sends tickets only when asked to renew: a client that resumes
+       must get a fresh one, or its session chain ends after one reuse */
+    if (SSL_version(ssl) >= TLS1_3_VERSION) status = 2;
   } else if (k->has_prev && memcmp(name, k->prev, 16) == 0) {
     use = k->prev;
     status = 2;   /* good, but issue a ticket under the new keys */

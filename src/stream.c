@@ -202,7 +202,9 @@ lt_stream *lt_stream_new(lua_State *L, int fd) {
 }
 
 static void close_fd(lt_stream *s) {
-  if (s->fd >= 0) close(s->fd);
+  if (s->fd < 0) return;
+  if (s->is_socket) lt_socket_close(s);
+  else close(s->fd);
   s->fd = -1;
 }
 

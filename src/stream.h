@@ -46,7 +46,8 @@ typedef struct lt_stream {
   int in_ssl;                   /* OpenSSL calls on the stack for this stream */
   unsigned is_socket : 1, mem : 1, reading : 1, connecting : 1, eof : 1, shut_req : 1, shut_done : 1,
            closed : 1, dirty : 1, notify_drain : 1,
-           read_wants_write : 1, write_wants_read : 1, reneg_pending : 1;
+           read_wants_write : 1, write_wants_read : 1, reneg_pending : 1,
+           reset : 1, alert_sent : 1, peer_done : 1;
   lt_buf out;
   SSL *ssl;
   int tls_state;
@@ -106,6 +107,9 @@ void lt_hooks_install(lt_stream *s, int is_server);
 void lt_hooks_free(lt_stream *s);
 void lt_hooks_after_io(lt_stream *s);
 int lt_hooks_take_error(lt_stream *s, lt_failure *f);
+
+/* tcp.c: closes a socket's fd, lingering if the peer must still read what was sent */
+void lt_socket_close(lt_stream *s);
 
 /* bio.c */
 BIO *lt_prefix_bio(int fd, const char *p, size_t n);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -83,7 +84,7 @@ static void plain_read(lt_stream *s) {
   if (n > 0) {
     lt_stream_emit_data(s, (size_t)n);
   } else if (n == 0) {
-    s->eof = 1;
+    s->eof = s->peer_done = 1;
     lt_stream_emit(s, "end");
   } else if (errno != EAGAIN && errno != EINTR) {
     s->eof = 1;
@@ -148,6 +149,83 @@ const lt_transport lt_plain_transport = {
   "plain", plain_io, plain_flush, plain_end, plain_release, NULL
 };
 
+/* ---------- lingering close ---------- */
+
+/*
+** A socket closed with unread input answers with a reset, and a reset can
+** destroy what we sent last before the peer reads it: a fatal alert, the
+** session tickets, a close_notify. After an alert or end(), the close
+** lingers as s_server's does: the write side is shut, input is read and
+** dropped until the peer closes, LINGER_BYTES have come or LINGER_SECONDS
+** have passed, and only then is the fd closed. Lingering sockets do not
+** keep the loop alive, and at most LINGER_MAX linger at once.
+*/
+#define LINGER_SECONDS 2.0
+#define LINGER_BYTES (256 * 1024)
+#define LINGER_MAX 1024
+
+typedef struct {
+  ev_io io;
+  ev_timer timer;
+  size_t drained;
+} linger;
+
+static int lingering;
+
+static void linger_end(linger *l) {
+  ev_ref(lt_loop);
+  ev_io_stop(lt_loop, &l->io);
+  ev_ref(lt_loop);
+  ev_timer_stop(lt_loop, &l->timer);
+  close(l->io.fd);
+  free(l);
+  lingering--;
+}
+
+static void linger_read(EV_P_ ev_io *w, int revents) {
+  linger *l = w->data;
+  (void)EV_A; (void)revents;
+  for (;;) {
+    ssize_t n = read(w->fd, lt_readbuf, sizeof lt_readbuf);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n <= 0 || (l->drained += (size_t)n) >= LINGER_BYTES) break;
+  }
+  linger_end(l);
+}
+
+static void linger_timeout(EV_P_ ev_timer *w, int revents) {
+  (void)EV_A; (void)revents;
+  linger_end(w->data);
+}
+
+/* does the peer still have to read what we sent? Not after a reset, nor once
+   it has said it sends no more (close_notify or FIN) */
+static int wants_linger(lt_stream *s) {
+  char c;
+  if (s->reset || s->peer_done || !(s->alert_sent || s->shut_done)) return 0;
+  ssize_t n = recv(s->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return 0;   /* the peer has closed and nothing is unread: a FIN will do */
+  return n > 0 || errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
+void lt_socket_close(lt_stream *s) {
+  linger *l;
+  if (lingering >= LINGER_MAX || !wants_linger(s) || (l = malloc(sizeof *l)) == NULL) {
+    close(s->fd);
+    return;
+  }
+  shutdown(s->fd, SHUT_WR);
+  l->drained = 0;
+  ev_io_init(&l->io, linger_read, s->fd, EV_READ);
+  ev_timer_init(&l->timer, linger_timeout, LINGER_SECONDS, 0);
+  l->io.data = l->timer.data = l;
+  ev_io_start(lt_loop, &l->io);
+  ev_unref(lt_loop);
+  ev_timer_start(lt_loop, &l->timer);
+  ev_unref(lt_loop);
+  lingering++;
+}
+
 /* ---------- socket methods of streams ---------- */
 
 static int stream_sockname(lua_State *L) {
@@ -174,6 +252,7 @@ static int stream_reset(lua_State *L) {
   lt_stream *s = lt_openstream(L);
   struct linger lg = { 1, 0 };
   if (s->is_socket) setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  s->reset = 1;
   return 0;
 }
 

@@ -113,6 +113,7 @@ static void tls_read(lt_stream *s) {
     s->read_wants_write = (e == SSL_ERROR_WANT_WRITE);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return;
     s->eof = 1;
+    s->peer_done = e == SSL_ERROR_ZERO_RETURN;
     if (e == SSL_ERROR_ZERO_RETURN) lt_stream_emit(s, "end");
     else lt_stream_emit_error(s, &f);
     return;
