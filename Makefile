@@ -6,9 +6,13 @@ BUILD   ?= build
 LUA_PC  := lua5.4
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
-DEPS_CFLAGS := $(shell pkg-config --cflags $(LUA_PC) openssl libedit 2>/dev/null)
-DEPS_LIBS   := -lev $(shell pkg-config --libs openssl libedit 2>/dev/null) -lpthread
-LUA_LIBS    := $(shell pkg-config --libs $(LUA_PC) 2>/dev/null) -lm -ldl
+# pkg-config runs when a recipe first uses these, not when make reads this file: on a
+# machine that has never built luatls, `deps` has installed the -dev packages by then
+# (every compile waits for it). $(call once,VAR,VALUE) sets VAR to VALUE on first use.
+once = $(eval $(1) := $$(shell $(2) 2>/dev/null))$($(1))
+DEPS_CFLAGS = $(call once,DEPS_CFLAGS,pkg-config --cflags $(LUA_PC) openssl libedit)
+DEPS_LIBS   = -lev $(call once,PC_LIBS,pkg-config --libs openssl libedit) -lpthread
+LUA_LIBS    = $(call once,PC_LUA_LIBS,pkg-config --libs $(LUA_PC)) -lm -ldl
 LUADIR      := $(PREFIX)/share/luatls/lua
 LUA_CMOD    := $(PREFIX)/lib/x86_64-linux-gnu/lua/5.4
 
@@ -89,7 +93,7 @@ $(BUILD)/lib/luatls/core.so: $(PIC_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(DEPS_LIBS)
 
-certs:
+certs: deps
 	@$(MAKE) --no-print-directory -s -C certs
 
 demo: all certs
