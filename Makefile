@@ -8,7 +8,8 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 # pkg-config runs when a recipe first uses these, not when make reads this file: on a
 # machine that has never built luatls, `deps` has installed the -dev packages by then
-# (every compile waits for it). $(call once,VAR,VALUE) sets VAR to VALUE on first use.
+# (every compile waits for it). $(call once,VAR,COMMAND) sets VAR to COMMAND's output
+# on first use, so pkg-config runs once per make, not once per compile.
 once = $(eval $(1) := $$(shell $(2) 2>/dev/null))$($(1))
 DEPS_CFLAGS = $(call once,DEPS_CFLAGS,pkg-config --cflags $(LUA_PC) openssl libedit)
 DEPS_LIBS   = -lev $(call once,PC_LIBS,pkg-config --libs openssl libedit) -lpthread
@@ -29,7 +30,7 @@ PEERS := node:nodejs
 
 BUSTED := lua5.4 /usr/bin/busted
 
-.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs
+.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs fresh-check
 
 all: $(BUILD)/luatls $(BUILD)/lib/luatls/core.so
 
@@ -47,6 +48,8 @@ help:
 	@echo "make fuzz       the libFuzzer targets in fuzz/, FUZZ_SECONDS (1800) each; make fuzz-smoke: 60 s each"
 	@echo "                (make fuzz-cov: their src/ coverage; make fuzz-merge: keep what they found)"
 	@echo "make install    install to PREFIX (default /usr/local); make uninstall"
+	@echo "make fresh-check  make demo, then make test, in a new minimal Debian 12 root (debootstrap,"
+	@echo "                chroot; as root, about 10 minutes, needs the Debian mirror); KEEP=1 keeps the root"
 	@echo "make clean      remove build/ and the generated certificates"
 
 # $(call install,PACKAGES,PEERS): installs the Debian packages that are missing, and
@@ -199,6 +202,13 @@ fuzz-cov: certs $(FUZZ_TARGETS:%=build-cov/%)
 fuzz-merge: $(FUZZ_TARGETS:%=build-fuzz/%)
 	@for t in $(FUZZ_TARGETS); do mkdir -p build-fuzz/corpus/$$t; \
 	  build-fuzz/$$t -merge=1 fuzz/corpus/$$t build-fuzz/corpus/$$t 2>&1 | tail -1; done
+
+# The README's two commands on a Debian 12 that has never seen luatls: a debootstrap
+# --variant=minbase root in a scratch folder, `git archive HEAD` in it, `make demo` and
+# `make test` in it with chroot. Not part of `make test`. See tools/fresh-check.sh.
+fresh-check:
+	$(call install,debootstrap,)
+	@tools/fresh-check.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUADIR)/luatls $(DESTDIR)$(LUA_CMOD)/luatls
