@@ -36,7 +36,8 @@ end
 local NODE_CLIENT = [[
 const tls = require('tls'), fs = require('fs');
 const [port, version] = process.argv.slice(1);
-const s = tls.connect({ port: +port, host: 'localhost', ca: fs.readFileSync('certs/ca-cert.pem'),
+const s = tls.connect({ port: +port, host: '127.0.0.1', servername: 'localhost',
+  ca: fs.readFileSync('certs/ca-cert.pem'),
   key: fs.readFileSync('certs/client-key.pem'), cert: fs.readFileSync('certs/client-cert.pem'),
   minVersion: version, maxVersion: version }, () => s.write('from node\n'));
 let got = '';
@@ -209,7 +210,8 @@ server.listen(0, '127.0.0.1', () => console.log('PORT ' + server.address().port)
   -- 200 small writes from Node arrive as 200 records; luatls hands them over in one chunk
   local NODE_SENDER = [[
 const tls = require('tls'), fs = require('fs');
-const s = tls.connect({ port: +process.argv[1], host: 'localhost', ca: fs.readFileSync('certs/ca-cert.pem') }, () => {
+const s = tls.connect({ port: +process.argv[1], host: '127.0.0.1', servername: 'localhost',
+  ca: fs.readFileSync('certs/ca-cert.pem') }, () => {
   for (let i = 0; i < 199; i++) s.write('0123456789');
   s.write('0123456789', () => console.log('written'));
 });
@@ -237,7 +239,10 @@ s.on('end', () => s.end());
       end)
       server:listen(0, '127.0.0.1', function()
         local node = H.spawn('node', { '-e', NODE_SENDER, tostring(server:address().port) },
-          function() server:close(done) end)
+          function(code, _, err)
+            assert.equal(0, code, err)
+            server:close(done)
+          end)
         node.stdout:on('data', function()
           written = true
           read_all()
