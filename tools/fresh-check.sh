@@ -60,6 +60,7 @@ SCRATCH=$(mktemp -d "${FRESH_DIR:-${TMPDIR:-/tmp}}/luatls-fresh.XXXXXX")
 SCRATCH=$(cd "$SCRATCH" && pwd -P)
 ROOT=$SCRATCH/root
 LOG=$SCRATCH/log
+: > "$LOG"
 MOUNTS=()          # mount points, in the order they were mounted
 CHILD=             # the process group of the step running now
 
