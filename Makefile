@@ -49,7 +49,7 @@ help:
 	@echo "                (make fuzz-cov: their src/ coverage; make fuzz-merge: keep what they found)"
 	@echo "make install    install to PREFIX (default /usr/local); make uninstall"
 	@echo "make fresh-check  make demo, then make test, in a new minimal Debian 12 root (debootstrap,"
-	@echo "                chroot; as root, about 10 minutes, needs the Debian mirror); KEEP=1 keeps the root"
+	@echo "                chroot; as root, a few minutes, needs the Debian mirror); KEEP=1 keeps the root"
 	@echo "make clean      remove build/ and the generated certificates"
 
 # $(call install,PACKAGES,PEERS): installs the Debian packages that are missing, and
