@@ -97,8 +97,9 @@ cleanup() {
   local status=$? pid pids=() m
   trap - EXIT INT TERM HUP
   set +e
-  if [ -n "$CHILD" ]; then
-    kill -TERM -- "-$CHILD" 2>/dev/null; sleep 1; kill -KILL -- "-$CHILD" 2>/dev/null
+  set +m
+  if [ -n "$CHILD" ]; then   # (quietly: no job notice for the step ended here)
+    { kill -TERM -- "-$CHILD"; sleep 1; kill -KILL -- "-$CHILD"; wait "$CHILD"; } 2>/dev/null
   fi
   # anything else still running inside the root (a daemon a package started, a peer)
   for pid in /proc/[0-9]*; do
