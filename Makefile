@@ -8,12 +8,12 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 # pkg-config runs when a recipe first uses these, not when make reads this file: on a
 # machine that has never built luatls, `deps` has installed the -dev packages by then
-# (every compile waits for it). $(call once,VAR,COMMAND) sets VAR to COMMAND's output
-# on first use, so pkg-config runs once per make, not once per compile.
-once = $(eval $(1) := $$(shell $(2) 2>/dev/null))$($(1))
-DEPS_CFLAGS = $(call once,DEPS_CFLAGS,pkg-config --cflags $(LUA_PC) openssl libedit)
-DEPS_LIBS   = -lev $(call once,PC_LIBS,pkg-config --libs openssl libedit) -lpthread
-LUA_LIBS    = $(call once,PC_LUA_LIBS,pkg-config --libs $(LUA_PC)) -lm -ldl
+# (every compile waits for it). $(call once,VAR,COMMAND) is COMMAND's output, kept in VAR
+# the first time, so pkg-config runs once per make, not once per compile.
+once = $(if $(filter undefined,$(origin $(1))),$(eval $(1) := $$(shell $(2) 2>/dev/null)))$($(1))
+DEPS_CFLAGS = $(call once,_pc_cflags,pkg-config --cflags $(LUA_PC) openssl libedit)
+DEPS_LIBS   = -lev $(call once,_pc_libs,pkg-config --libs openssl libedit) -lpthread
+LUA_LIBS    = $(call once,_pc_lua_libs,pkg-config --libs $(LUA_PC)) -lm -ldl
 LUADIR      := $(PREFIX)/share/luatls/lua
 LUA_CMOD    := $(PREFIX)/lib/x86_64-linux-gnu/lua/5.4
 
