@@ -6,9 +6,14 @@ BUILD   ?= build
 LUA_PC  := lua5.4
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
-DEPS_CFLAGS := $(shell pkg-config --cflags $(LUA_PC) openssl libedit 2>/dev/null)
-DEPS_LIBS   := -lev $(shell pkg-config --libs openssl libedit 2>/dev/null) -lpthread
-LUA_LIBS    := $(shell pkg-config --libs $(LUA_PC) 2>/dev/null) -lm -ldl
+# pkg-config runs when a recipe first uses these, not when make reads this file: on a
+# machine that has never built luatls, `deps` has installed the -dev packages by then
+# (every compile waits for it). $(call once,VAR,COMMAND) is COMMAND's output, kept in VAR
+# the first time, so pkg-config runs once per make, not once per compile.
+once = $(if $(filter undefined,$(origin $(1))),$(eval $(1) := $$(shell $(2) 2>/dev/null)))$($(1))
+DEPS_CFLAGS = $(call once,_pc_cflags,pkg-config --cflags $(LUA_PC) openssl libedit)
+DEPS_LIBS   = -lev $(call once,_pc_libs,pkg-config --libs openssl libedit) -lpthread
+LUA_LIBS    = $(call once,_pc_lua_libs,pkg-config --libs $(LUA_PC)) -lm -ldl
 LUADIR      := $(PREFIX)/share/luatls/lua
 LUA_CMOD    := $(PREFIX)/lib/x86_64-linux-gnu/lua/5.4
 
@@ -25,7 +30,7 @@ PEERS := node:nodejs
 
 BUSTED := lua5.4 /usr/bin/busted
 
-.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs
+.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs fresh-check
 
 all: $(BUILD)/luatls $(BUILD)/lib/luatls/core.so
 
@@ -43,6 +48,8 @@ help:
 	@echo "make fuzz       the libFuzzer targets in fuzz/, FUZZ_SECONDS (1800) each; make fuzz-smoke: 60 s each"
 	@echo "                (make fuzz-cov: their src/ coverage; make fuzz-merge: keep what they found)"
 	@echo "make install    install to PREFIX (default /usr/local); make uninstall"
+	@echo "make fresh-check  make demo, then make test, in a new minimal Debian 12 root (debootstrap,"
+	@echo "                chroot; as root, a few minutes, needs the Debian mirror); KEEP=1 keeps the root"
 	@echo "make clean      remove build/ and the generated certificates"
 
 # $(call install,PACKAGES,PEERS): installs the Debian packages that are missing, and
@@ -89,7 +96,7 @@ $(BUILD)/lib/luatls/core.so: $(PIC_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(DEPS_LIBS)
 
-certs:
+certs: deps
 	@$(MAKE) --no-print-directory -s -C certs
 
 demo: all certs
@@ -195,6 +202,13 @@ fuzz-cov: certs $(FUZZ_TARGETS:%=build-cov/%)
 fuzz-merge: $(FUZZ_TARGETS:%=build-fuzz/%)
 	@for t in $(FUZZ_TARGETS); do mkdir -p build-fuzz/corpus/$$t; \
 	  build-fuzz/$$t -merge=1 fuzz/corpus/$$t build-fuzz/corpus/$$t 2>&1 | tail -1; done
+
+# The README's two commands on a Debian 12 that has never seen luatls: a debootstrap
+# --variant=minbase root in a scratch folder, `git archive HEAD` in it, `make demo` and
+# `make test` in it with chroot. Not part of `make test`. See tools/fresh-check.sh.
+fresh-check:
+	$(call install,debootstrap,)
+	@tools/fresh-check.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUADIR)/luatls $(DESTDIR)$(LUA_CMOD)/luatls

@@ -187,9 +187,10 @@ describe('ALPN and NPN', function()
           sclient = out:match('ALPN protocol: (%S+)')
           H.spawn('node', { '-e', [[
             const tls = require('tls'), fs = require('fs');
-            const s = tls.connect({ port: +process.argv[1], host: 'localhost', ALPNProtocols: ['h2'],
+            const s = tls.connect({ port: +process.argv[1], host: '127.0.0.1', servername: 'localhost', ALPNProtocols: ['h2'],
               ca: fs.readFileSync('certs/ca-cert.pem') }, () => { console.log(s.alpnProtocol); s.end(); });
-            s.on('data', () => {});]], tostring(port) }, function(_, o)
+            s.on('data', () => {});]], tostring(port) }, function(code, o, err)
+            assert.equal(0, code, err)
             node_client = o
             server:close()
             local node = H.spawn('node', { '-e', [[

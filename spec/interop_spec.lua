@@ -36,7 +36,8 @@ end
 local NODE_CLIENT = [[
 const tls = require('tls'), fs = require('fs');
 const [port, version] = process.argv.slice(1);
-const s = tls.connect({ port: +port, host: 'localhost', ca: fs.readFileSync('certs/ca-cert.pem'),
+const s = tls.connect({ port: +port, host: '127.0.0.1', servername: 'localhost',
+  ca: fs.readFileSync('certs/ca-cert.pem'),
   key: fs.readFileSync('certs/client-key.pem'), cert: fs.readFileSync('certs/client-cert.pem'),
   minVersion: version, maxVersion: version }, () => s.write('from node\n'));
 let got = '';
@@ -209,7 +210,8 @@ server.listen(0, '127.0.0.1', () => console.log('PORT ' + server.address().port)
   -- 200 small writes from Node arrive as 200 records; luatls hands them over in one chunk
   local NODE_SENDER = [[
 const tls = require('tls'), fs = require('fs');
-const s = tls.connect({ port: +process.argv[1], host: 'localhost', ca: fs.readFileSync('certs/ca-cert.pem') }, () => {
+const s = tls.connect({ port: +process.argv[1], host: '127.0.0.1', servername: 'localhost',
+  ca: fs.readFileSync('certs/ca-cert.pem') }, () => {
   for (let i = 0; i < 199; i++) s.write('0123456789');
   s.write('0123456789', () => console.log('written'));
 });
@@ -237,7 +239,10 @@ s.on('end', () => s.end());
       end)
       server:listen(0, '127.0.0.1', function()
         local node = H.spawn('node', { '-e', NODE_SENDER, tostring(server:address().port) },
-          function() server:close(done) end)
+          function(code, _, err)
+            assert.equal(0, code, err)
+            server:close(done)
+          end)
         node.stdout:on('data', function()
           written = true
           read_all()
@@ -250,12 +255,14 @@ s.on('end', () => s.end());
 end)
 
 describe('peers restricted to one cipher, group or version', function()
-  -- starts a server program, connects once it prints `marker`, sends a line
+  -- starts a server program, connects once it prints `marker`, sends a line (PORT in
+  -- args and marker is the port)
   local function against(cmd, args, marker, client_opts)
     local facts = {}
     H.run(15000, function(done)
       local port = H.free_port()
       for i, a in ipairs(args) do args[i] = a:gsub('PORT', tostring(port)) end
+      marker = marker:gsub('PORT', tostring(port))
       local server = H.spawn(cmd, args, function() done() end)
       when_printed(server, marker, function()
         local o = { port = port, host = 'localhost', ca = CA }
@@ -310,20 +317,23 @@ describe('peers restricted to one cipher, group or version', function()
     assert.equal('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', f.error.code)
   end)
 
+  -- gnutls-serv prints 'listening on IPv4 0.0.0.0 port N...' before it binds, and 'done'
+  -- once it listens
+  local GNUTLS_READY = 'port PORT...done'
   local GNUTLS = { '--echo', '-p', 'PORT', '--x509certfile', 'certs/server-cert.pem',
     '--x509keyfile', 'certs/server-key.pem', '--priority' }
 
   it('gnutls-serv limited to TLS 1.2 and ChaCha20-Poly1305', function()
     local args = { table.unpack(GNUTLS) }
     args[#args + 1] = 'NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+CHACHA20-POLY1305'
-    local f = against('gnutls-serv', args, 'listening on IPv4')
+    local f = against('gnutls-serv', args, GNUTLS_READY)
     assert.same({ 'TLSv1.2', 'ECDHE-RSA-CHACHA20-POLY1305', 'ping\n' }, { f.protocol, f.cipher, f.echo }, tostring(f.error))
   end)
 
   it('gnutls-serv limited to TLS 1.3 and the X25519 group', function()
     local args = { table.unpack(GNUTLS) }
     args[#args + 1] = 'NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:+GROUP-X25519'
-    local f = against('gnutls-serv', args, 'listening on IPv4', { ciphers = 'TLS_AES_128_GCM_SHA256' })
+    local f = against('gnutls-serv', args, GNUTLS_READY, { ciphers = 'TLS_AES_128_GCM_SHA256' })
     assert.same({ 'TLSv1.3', 'TLS_AES_128_GCM_SHA256', 'ping\n' }, { f.protocol, f.cipher, f.echo }, tostring(f.error))
     assert.equal('X25519', f.ephemeral.name)
   end)
