@@ -49,7 +49,15 @@ function M.spawn(command, args, options)
   local env
   if options.env then
     env = {}
-    for k, v in pairs(options.env) do env[#env + 1] = k .. '=' .. tostring(v) end
+    for k, v in pairs(options.env) do
+      local entry = tostring(k) .. '=' .. tostring(v)
+      -- C strings end at a NUL: a variable cut short there is refused, as in Node
+      if entry:find('\0', 1, true) then
+        error(errors.new('ERR_INVALID_ARG_VALUE', ("The property 'options.env['%s']' must be a string without null bytes")
+          :format((tostring(k):gsub('%z', '\\x00'))), { option = 'options.env' }, 'TypeError'), 2)
+      end
+      env[#env + 1] = entry
+    end
   end
   local child = ChildProcess()
   child.exitCode, child.signalCode = nil, nil

@@ -1,0 +1,82 @@
+-- Scripts that used to reach freed, closed or invalid state through the Lua
+-- side: spawn arguments, listeners that destroy their socket, renegotiation
+-- that asks for a certificate, accept failures, NaN and infinite numbers, and
+-- objects used after their finalizer ran. Whatever could crash the process
+-- runs in a child luatls, so a crash fails one spec and not the run.
+local tls = require('tls')
+local net = require('net')
+
+local LUATLS = os.getenv('LUATLS_BIN') or 'build/luatls'
+local CA = H.cert('ca-cert.pem')
+
+-- Runs text as a script in a child luatls (bin, or LUATLS) to its end;
+-- returns its exit code and what it printed on stdout and stderr together.
+local function child(text, bin)
+  local path = H.script(text)
+  local out, code = H.sh(('timeout %d %s %s 2>&1'):format(math.ceil(H.ms(20)), bin or LUATLS, path))
+  os.remove(path)
+  return code, out
+end
+
+-- the lines of s, as a list
+local function lines(s)
+  local out = {}
+  for l in s:gmatch('[^\n]+') do out[#out + 1] = l end
+  return out
+end
+
+describe('spawn arguments', function()
+  it('numbers become strings that stay alive until the child has them (20,000 of them)', function()
+    -- the expected text is made afterwards: strings equal to the converted ones
+    -- would be interned, and keep them alive
+    local args = { '%s\n' }
+    for i = 1, 20000 do args[#args + 1] = i end
+    args[#args + 1] = 2.5
+    local out, status
+    H.run(20000, function(done)
+      H.spawn('printf', args, function(code, stdout)
+        out, status = stdout, code
+        done()
+      end)
+    end)
+    local want = {}
+    for i = 1, 20000 do want[i] = tostring(i) end
+    want[#want + 1] = '2.5'
+    assert.equal(0, status)
+    assert.equal(table.concat(want, '\n') .. '\n', out)
+  end)
+
+  it('every environment string stays alive too, and numbers in it are converted', function()
+    local env = {}
+    for i = 1, 5000 do env['V' .. i] = i * 7 end
+    local out
+    H.run(20000, function(done)
+      H.spawn('env', {}, function(_, stdout) out = stdout; done() end, { env = env })
+    end)
+    local got, want = lines(out), {}
+    for i = 1, 5000 do want[i] = ('V%d=%d'):format(i, i * 7) end
+    table.sort(got)
+    table.sort(want)
+    assert.same(want, got)
+  end)
+
+  it('an argument, a variable or a command with a NUL byte, or a table argument, is refused', function()
+    local cp = require('child_process')
+    local core = require('luatls.core')
+    local cases = {
+      { function() cp.spawn('echo', { 'a\0b' }) end, 'ERR_INVALID_ARG_VALUE', 'args[1]' },
+      { function() cp.spawn('echo', {}, { env = { A = 'a\0b' } }) end, 'ERR_INVALID_ARG_VALUE', "options.env['A']" },
+      { function() cp.spawn('ec\0ho', {}) end, 'ERR_INVALID_ARG_VALUE', 'file' },
+      { function() cp.spawn('echo', { 'a', {} }) end, 'ERR_INVALID_ARG_TYPE', 'args[2]' },
+      -- the C function itself, as a script could call it
+      { function() core.spawn('echo', { 'a', {} }, nil, function() end) end, 'ERR_INVALID_ARG_TYPE', 'args[2]' },
+      { function() core.spawn('echo', { 'a\0' }, nil, function() end) end, 'ERR_INVALID_ARG_VALUE', 'args[1]' },
+    }
+    for i, c in ipairs(cases) do
+      local ok, err = pcall(c[1])
+      assert.is_false(ok, 'case ' .. i)
+      assert.equal(c[2], err.code, 'case ' .. i)
+      assert.truthy(err.message:find(c[3], 1, true), 'case ' .. i .. ': ' .. tostring(err.message))
+    end
+  end)
+end)
