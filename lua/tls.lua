@@ -159,7 +159,14 @@ handlers.shutdown = function(s)
   if s._transport and s._transport._end then s._transport:_end() end
 end
 
+-- A socket destroyed while its handshake finished (by a client's 'session'
+-- listener, a hook, a timeout) is done with: nothing negotiated can be read
+-- from its closed handle and nobody is told it is secure, as Node's
+-- _finishInit returns once the handle is gone.
+local function gone(s) return s.destroyed or not s._handle end
+
 local function server_secure(s)
+  if gone(s) then return end
   local server = s._server
   -- a 'newSession' listener has not called back yet: wait for it
   if s._newSessionPending then
@@ -181,10 +188,12 @@ local function server_secure(s)
   s.servername = s._handle:servername() or false
   s:_readNegotiated()
   s:emit('secure')
-  if server then server:emit('secureConnection', s) end
+  -- as Node: a 'secure' listener that destroyed the socket keeps it from the server's listeners
+  if server and not s.destroyed then server:emit('secureConnection', s) end
 end
 
 local function client_secure(s)
+  if gone(s) then return end
   local opts = s._tlsOptions
   local code, message = s._handle:verify_error()
   local verr
@@ -215,6 +224,7 @@ local function mark_secured(s)
 end
 
 handlers.secure = function(s)
+  if gone(s) then return end
   -- a 'newSession' listener that has not called back holds the handshake,
   -- and its deadline still runs, as in Node
   if not s._newSessionPending then mark_secured(s) end

@@ -80,3 +80,27 @@ describe('spawn arguments', function()
     end
   end)
 end)
+
+describe('a listener that destroys its TLS socket', function()
+  it("a TLS 1.2 client destroyed by its 'session' listener closes quietly, as in Node", function()
+    local code, out = child([[
+      local tls, fs = require('tls'), require('fs')
+      local server = tls.createServer({ key = fs.readFileSync('certs/server-key.pem'),
+        cert = fs.readFileSync('certs/server-cert.pem'), maxVersion = 'TLSv1.2' }, function(s)
+        s:on('error', function() end)
+      end)
+      server:on('tlsClientError', function() end)
+      server:listen(0, '127.0.0.1', function()
+        local c = tls.connect({ port = server:address().port, host = 'localhost',
+          ca = fs.readFileSync('certs/ca-cert.pem'), maxVersion = 'TLSv1.2' })
+        c:on('session', function() print('session'); c:destroy() end)
+        c:on('secureConnect', function() print('secureConnect') end)
+        c:on('secure', function() print('secure') end)
+        c:on('error', function(e) print('error ' .. tostring(e.code)) end)
+        c:on('close', function() print('close'); server:close() end)
+      end)
+    ]])
+    assert.equal(0, code, out)
+    assert.same({ 'session', 'close' }, lines(out))
+  end)
+end)

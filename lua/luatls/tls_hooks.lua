@@ -265,8 +265,9 @@ function Server:_hookOptions(options)
   self._npn = wire('NPNProtocols', options.NPNProtocols)
 end
 
--- after the handshake: what was negotiated
+-- after the handshake: what was negotiated (nothing, once the socket is destroyed)
 function TLSSocket:_readNegotiated()
+  if self.destroyed or not self._handle then return end
   self.alpnProtocol = self._handle:alpn_protocol()
   self.npnProtocol = self._handle:npn_protocol()
 end
