@@ -115,6 +115,9 @@ end
 -- Until a 'data' listener, resume() or pipe() starts the flow, chunks wait
 -- in a buffer (reading stops at the high-water mark), as in Node.
 handlers.data = function(s, chunk)
+  -- bytes decrypted in the same read as something that destroyed the socket
+  -- (a renegotiation that failed its check) reach nobody
+  if s.destroyed then return end
   s.bytesRead = s.bytesRead + #chunk
   if s._timer then activity(s) end
   if s._flowing then

@@ -243,6 +243,13 @@ end
 
 function TLSSocket:destroy(err)
   if self._hsTimer then self._hsTimer:close(); self._hsTimer = nil end
+  -- a renegotiation that can no longer finish answers its callbacks, first
+  local cbs = not self.destroyed and self._renegCallbacks
+  if cbs then
+    self._renegCallbacks = nil
+    local e = err or errors.new('ERR_SOCKET_CLOSED', 'Socket is closed')
+    process.nextTick(function() for _, cb in ipairs(cbs) do cb(e) end end)
+  end
   -- a server's socket that fails before its handshake completes is the
   -- server's 'tlsClientError', as in Node
   local server = self._server

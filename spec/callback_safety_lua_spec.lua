@@ -104,3 +104,72 @@ describe('a listener that destroys its TLS socket', function()
     assert.same({ 'session', 'close' }, lines(out))
   end)
 end)
+
+describe('renegotiate({ requestCert = true, rejectUnauthorized = true })', function()
+  -- A TLS 1.2 server that asks, after the first handshake, for a client
+  -- certificate; the client offers the certificate of client_opts (or none).
+  -- Then the server writes a secret. Returns what each side saw.
+  local function renegotiate(client_opts, reneg_opts)
+    local r = { client_data = '' }
+    H.run(10000, function(done)
+      local finish = H.countdown(2, function() r.server:close(done) end)
+      local server = tls.createServer(H.tls_options({ maxVersion = 'TLSv1.2', ca = CA }), function(s)
+        r.before = s.authorized
+        s:on('error', function(e) r.server_error = e end)
+        s:on('close', finish)
+        s:renegotiate(reneg_opts or { requestCert = true, rejectUnauthorized = true }, function(err)
+          r.callback = { err = err, authorized = s.authorized, authorizationError = s.authorizationError,
+            destroyed = s.destroyed }
+          if not s.destroyed then s:_end('secret') end
+        end)
+      end)
+      r.server = server
+      server:listen(0, '127.0.0.1', function()
+        local o = { port = server:address().port, host = 'localhost', ca = CA }
+        for k, v in pairs(client_opts) do o[k] = v end
+        local c = tls.connect(o)
+        c:on('data', function(d) r.client_data = r.client_data .. d end)
+        c:on('error', function(e) r.client_error = e end)
+        c:on('close', finish)
+      end)
+    end)
+    return r
+  end
+
+  it('destroys a socket whose client presents an untrusted certificate; the callback gets the error', function()
+    local r = renegotiate({ key = H.cert('selfsigned-key.pem'), cert = H.cert('selfsigned-cert.pem') })
+    assert.is_false(r.before)
+    assert.equal('', r.client_data)
+    assert.equal('DEPTH_ZERO_SELF_SIGNED_CERT', r.callback.err.code)
+    assert.is_false(r.callback.authorized)
+    assert.equal('DEPTH_ZERO_SELF_SIGNED_CERT', r.callback.authorizationError)
+    assert.is_true(r.callback.destroyed)
+    assert.equal('DEPTH_ZERO_SELF_SIGNED_CERT', r.server_error.code)
+  end)
+
+  it('destroys a socket whose client sends no certificate at all; the callback gets the error', function()
+    local r = renegotiate({})
+    assert.equal('', r.client_data)
+    -- OpenSSL refuses that handshake itself (SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
+    assert.equal('ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE', r.callback.err.code)
+    assert.equal('ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE', r.server_error.code)
+    assert.is_false(r.callback.authorized)
+    assert.is_true(r.callback.destroyed)
+  end)
+
+  it('keeps a client with a trusted certificate, authorized', function()
+    local r = renegotiate({ key = H.cert('client-key.pem'), cert = H.cert('client-cert.pem') })
+    assert.is_nil(r.callback.err)
+    assert.is_true(r.callback.authorized)
+    assert.equal('secret', r.client_data)
+  end)
+
+  it('with rejectUnauthorized = false keeps an untrusted client, unauthorized, with the reason', function()
+    local r = renegotiate({ key = H.cert('selfsigned-key.pem'), cert = H.cert('selfsigned-cert.pem') },
+      { requestCert = true, rejectUnauthorized = false })
+    assert.is_nil(r.callback.err)
+    assert.is_false(r.callback.authorized)
+    assert.equal('DEPTH_ZERO_SELF_SIGNED_CERT', r.callback.authorizationError)
+    assert.equal('secret', r.client_data)
+  end)
+end)

@@ -213,10 +213,28 @@ handlers.renegotiation = function(s)
   end
 end
 
+-- whether a server socket asks for a client certificate and requires it: the
+-- server's options, or the last renegotiate()'s, as Node keeps them per socket
+local function cert_policy(s)
+  if s._requestCert ~= nil then return s._requestCert, s._rejectUnauthorized end
+  local server, o = s._server, s._tlsOptions
+  if server then return server._requestCert, server._rejectUnauthorized end
+  return o.requestCert == true, o.rejectUnauthorized ~= false
+end
+
+-- After every renegotiation the server verifies the client again, as Node's
+-- 'secure' handling does, and fails closed: a certificate that is asked for
+-- and required but does not verify ends the socket (the renegotiate callbacks
+-- get the error). OpenSSL itself accepts any certificate (the verify callback
+-- decides nothing, so that authorizationError can name the cause), and refuses
+-- only a missing one: that handshake fails, and destroy() answers the callbacks.
 handlers.renegotiated = function(s)
-  if s._server and s._renegRequestCert then
-    local code = s._handle:verify_error()
+  if s.destroyed then return end
+  local request, reject = cert_policy(s)
+  if s._isServer and request then
+    local code, message = s._handle:verify_error()
     s.authorized, s.authorizationError = code == nil, code
+    if code and reject then return s:destroy(errors.new(code, message)) end
   end
   local cbs = s._renegCallbacks
   s._renegCallbacks = nil
@@ -281,14 +299,16 @@ function TLSSocket:renegotiate(options, cb)
   if type(options) ~= 'table' then error(errors.invalid_arg_type('options', 'of type table', options), 2) end
   if cb ~= nil then errors.check('callback', cb, 'function') end
   if not open(self) then return false end
-  local request = options.requestCert == true
-  local reject = options.rejectUnauthorized ~= false
+  -- as Node: an option left out keeps what the socket has
+  local request, reject = cert_policy(self)
+  if options.requestCert ~= nil then request = options.requestCert and true or false end
+  if options.rejectUnauthorized ~= nil then reject = options.rejectUnauthorized and true or false end
   local ok, err = self._handle:renegotiate(request, reject)
   if not ok then
     if cb then process.nextTick(cb, err) end
     return false
   end
-  self._renegRequestCert = request
+  self._requestCert, self._rejectUnauthorized = request, reject
   if cb then
     self._renegCallbacks = self._renegCallbacks or {}
     table.insert(self._renegCallbacks, cb)
