@@ -551,11 +551,13 @@ function Server:_onconnection(handle)
     self:emit('drop', { remoteAddress = a, remotePort = p, remoteFamily = f })
     return
   end
-  local ok, sock = pcall(self._makeSocket, self, handle)
+  -- a socket that cannot be made fails that connection only: the server goes on
+  local ok, sock, err, failed = pcall(self._makeSocket, self, handle)
   if not ok then
     handle:close()
-    error(sock, 0)
+    return self:_acceptFailed(errors.from(sock))
   end
+  if sock == nil then return self:_acceptFailed(err, failed) end
   sock._server = self
   sock._countedBy = self
   self._connections = self._connections + 1
@@ -564,6 +566,9 @@ function Server:_onconnection(handle)
 end
 
 function Server:_onSocket(sock) self:emit('connection', sock) end
+
+-- as Node reports a failed accept: the server's 'error'
+function Server:_acceptFailed(err) self:emit('error', err) end
 
 function Server:_connectionClosed()
   self._connections = self._connections - 1

@@ -237,7 +237,10 @@ handlers.error = function(s, err)
 end
 
 function TLSSocket:_onConnect()
-  self:_startTLS(false)
+  -- a client whose TLS cannot start (no memory for SSL_new, a freed context)
+  -- fails with that error, as any failed connection does
+  local ok, err = pcall(self._startTLS, self, false)
+  if not ok then return self:destroy(errors.from(err)) end
   net.Socket._onConnect(self)
 end
 
@@ -401,10 +404,7 @@ function Server:setSecureContext(options)
   self:_sessionOptions(options)
 end
 
-function Server:_makeSocket(handle)
-  local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
-  s._server = self
-  s._context = self._context
+local function start_server_socket(self, s, handle)
   s:_startTLS(true)
   local hint = self._tlsOptions.pskIdentityHint
   if hint then handle:set_psk_hint(hint) end
@@ -418,7 +418,27 @@ function Server:_makeSocket(handle)
       handlers.error(s, errors.new('ERR_TLS_HANDSHAKE_TIMEOUT', 'TLS handshake timeout'))
     end)
   end
+end
+
+-- -> the socket; or nil, the error and the socket when its TLS cannot start
+-- (SSL_new or its BIO out of memory, a context that was freed): that one
+-- connection fails, the server goes on
+function Server:_makeSocket(handle)
+  local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
+  s._server = self
+  s._context = self._context
+  local ok, err = pcall(start_server_socket, self, s, handle)
+  if not ok then
+    s:destroy()
+    return nil, errors.from(err), s
+  end
   return s
+end
+
+-- a connection that failed before its handshake could start: Node's name for a
+-- TLS connection that fails before it is secure
+function Server:_acceptFailed(err, s)
+  self:emit('tlsClientError', err, s)
 end
 
 function tls.createServer(options, listener) return Server(options, listener) end

@@ -173,3 +173,61 @@ describe('renegotiate({ requestCert = true, rejectUnauthorized = true })', funct
     assert.equal('secret', r.client_data)
   end)
 end)
+
+describe('a TLS connection that cannot be set up at accept', function()
+  it("SSL_new failing is that connection's 'tlsClientError'; the server goes on", function()
+    local path = H.script([[
+      local tls, fs = require('tls'), require('fs')
+      local faults = require('luatls.faults')
+      local server = tls.createServer({ key = fs.readFileSync('certs/server-key.pem'),
+        cert = fs.readFileSync('certs/server-cert.pem') }, function(s)
+        s:on('error', function() end)
+        s:_end('served')
+      end)
+      server:on('tlsClientError', function(e, s)
+        print(('tlsClientError %s %s'):format(tostring(e.code), tostring(s and s.destroyed)))
+      end)
+      server:listen(0, '127.0.0.1', function()
+        -- nothing allocates in an idle server: the next allocation is the next accept's SSL_new
+        faults.openssl(0, 1)
+        print('port ' .. server:address().port)
+      end)
+    ]])
+    local out, served, first_error = '', nil, nil
+    H.run(20000, function(done)
+      local finish = H.countdown(2, done)
+      local server
+      server = H.spawn(H.LUATLS_FAULTS, { path }, function(_, stdout)
+        out = stdout
+        finish()
+      end)
+      local buffered, started = '', false
+      server.stdout:on('data', function(d)
+        buffered = buffered .. d
+        local port = buffered:match('port (%d+)\n')
+        if not port or started then return end
+        started = true
+        local c1 = tls.connect({ port = tonumber(port), host = 'localhost', ca = CA })
+        c1:on('error', function(e) first_error = e.code end)
+        c1:on('close', function()
+          local c2 = tls.connect({ port = tonumber(port), host = 'localhost', ca = CA })
+          local got = ''
+          c2:on('data', function(x) got = got .. x end)
+          c2:on('error', function() end)
+          c2:on('close', function()
+            served = got
+            server:kill()
+            finish()
+          end)
+        end)
+      end)
+    end)
+    os.remove(path)
+    assert.is_truthy(first_error)
+    assert.equal('served', served)
+    local l = lines(out)
+    assert.matches('^port %d+$', l[1])
+    assert.matches('^tlsClientError ERR_[%w_]+ true$', l[2])
+    assert.equal(2, #l, out)
+  end)
+end)
