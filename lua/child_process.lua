@@ -30,8 +30,15 @@ local function maybe_close(self)
 end
 
 function ChildProcess:kill(sig)
-  local n = type(sig) == 'number' and sig or SIGNALS[sig or 'SIGTERM']
-  if not n then error(errors.new('ERR_UNKNOWN_SIGNAL', 'Unknown signal: ' .. tostring(sig), nil, 'TypeError'), 2) end
+  local n
+  if type(sig) == 'number' then
+    -- a signal number: an integer the kernel knows (0 checks that the child is there)
+    n = math.tointeger(sig)
+    if n and (n < 0 or n > 64) then n = nil end
+  else
+    n = SIGNALS[sig or 'SIGTERM']
+  end
+  if not n then error(errors.new('ERR_UNKNOWN_SIGNAL', 'Unknown signal: ' .. errors.repr(sig), nil, 'TypeError'), 2) end
   if self._exited then return false end
   local ok = core.kill(self.pid, n)
   if ok then self.killed = true end

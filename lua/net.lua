@@ -51,8 +51,12 @@ function Socket:init(options)
   stream.Stream.init(self)
   options = options or {}
   if options.allowHalfOpen == true then self.allowHalfOpen = true end
-  if options.highWaterMark then self.writableHighWaterMark = options.highWaterMark end
-  if options.readableHighWaterMark then self.readableHighWaterMark = options.readableHighWaterMark end
+  -- Node's code for a bad high-water mark is ERR_INVALID_ARG_VALUE
+  local hwm = { integer = true, optional = true, code = 'ERR_INVALID_ARG_VALUE' }
+  local w = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, hwm)
+  local r = errors.check_number('options.readableHighWaterMark', options.readableHighWaterMark, 0, nil, hwm)
+  if w then self.writableHighWaterMark = w end
+  if r then self.readableHighWaterMark = r end
   if options.handle then
     self:_attach(options.handle)
     self:_connected()
@@ -329,7 +333,7 @@ end
 
 -- setTimeout(ms[, cb]): 'timeout' after ms of inactivity; 0 disables
 function Socket:setTimeout(ms, cb)
-  if type(ms) ~= 'number' or ms < 0 then error(errors.invalid_arg_type('msecs', 'of type number', ms), 2) end
+  ms = errors.check_number('msecs', ms, 0)
   if cb then
     if ms == 0 then self:removeListener('timeout', cb) else self:once('timeout', cb) end
   end
@@ -354,8 +358,10 @@ function Socket:setNoDelay(on)
 end
 
 function Socket:setKeepAlive(enable, delay)
+  delay = errors.check_number('initialDelay', delay, nil, nil, { optional = true }) or 0
   if self._handle and not self.destroyed then
-    self._handle:keepalive(enable == true, math.floor((delay or 0) / 1000))
+    -- whole seconds, within what the kernel takes (Node lets any number through)
+    self._handle:keepalive(enable == true, math.floor(math.max(0, math.min(delay, 0x7fffffff)) / 1000))
   end
   return self
 end
@@ -412,9 +418,22 @@ function Socket:_tryNextAddress(_err)
   return true
 end
 
+-- options.family: 0, 4 or 6, or Node's 'IPv4' and 'IPv6'
+local FAMILIES = { [0] = 0, [4] = 4, [6] = 6, IPv4 = 4, IPv6 = 6 }
+local function check_family(family)
+  if family == nil then return 0 end
+  local f = FAMILIES[family]
+  if f == nil then
+    error(errors.new('ERR_INVALID_ARG_VALUE', ("The property 'options.family' must be one of: 0, 4, 6. Received %s")
+      :format(errors.repr(family)), { option = 'options.family' }, 'TypeError'), 3)
+  end
+  return f
+end
+
 function Socket:connect(...)
   local options, cb = connect_args(...)
   local port = check_port(options.port, 'Port')
+  local family = check_family(options.family)
   local host = options.host or 'localhost'
   if type(host) ~= 'string' then error(errors.invalid_arg_type('options.host', 'of type string', host), 2) end
   if self.destroyed then return self end
@@ -425,7 +444,7 @@ function Socket:connect(...)
     self:_connectTo(host, port)
     return self
   end
-  core.getaddrinfo(host, options.family or 0, function(err, list)
+  core.getaddrinfo(host, family, function(err, list)
     if self.destroyed then return end
     if err or #list == 0 then
       err = err or errors.new('ENOTFOUND', 'getaddrinfo ENOTFOUND ' .. host, { hostname = host })
@@ -500,6 +519,9 @@ end
 function Server:listen(...)
   local options, cb = listen_args(...)
   local port = options.port == nil and 0 or check_port(options.port, 'options.port')
+  -- an int for listen(2); Node lets any number through and uses what it can
+  local backlog = errors.check_number('backlog', options.backlog, nil, nil, { optional = true })
+  if backlog then backlog = math.floor(math.max(0, math.min(backlog, 0x7fffffff))) end
   local host = options.host
   if host ~= nil and type(host) ~= 'string' then
     error(errors.invalid_arg_type('options.host', 'of type string', host), 2)
@@ -510,8 +532,8 @@ function Server:listen(...)
   if cb then self:once('listening', cb) end
   self._closing = false
   local function bind(ip)
-    local h, err = core.tcp_listen(ip, port, options.backlog, options.ipv6Only)
-    if not h and host == nil then h, err = core.tcp_listen('0.0.0.0', port, options.backlog) end
+    local h, err = core.tcp_listen(ip, port, backlog, options.ipv6Only)
+    if not h and host == nil then h, err = core.tcp_listen('0.0.0.0', port, backlog) end
     if not h then
       err.address, err.port = ip, port
       err.message = ('listen %s: %s %s:%d'):format(err.code, LISTEN_REASONS[err.code] or err.code,

@@ -10,8 +10,6 @@ local tls = {}
 
 tls.DEFAULT_MIN_VERSION = 'TLSv1.2'
 tls.DEFAULT_MAX_VERSION = 'TLSv1.3'
-tls.CLIENT_RENEG_LIMIT = 3
-tls.CLIENT_RENEG_WINDOW = 600
 
 -- Node's defaults; change them before contexts are made
 tls.DEFAULT_CIPHERS = secure_context.CORE_CIPHERS
@@ -37,14 +35,26 @@ end
 
 tls.checkServerIdentity = identity.checkServerIdentity
 
+-- tls.CLIENT_RENEG_LIMIT (3) and tls.CLIENT_RENEG_WINDOW (600 s) are checked
+-- when set: NaN passes no comparison, so a NaN limit would let a peer
+-- renegotiate without end
+local limits = { CLIENT_RENEG_LIMIT = 3, CLIENT_RENEG_WINDOW = 600 }
+
 -- tls.rootCertificates: the default trusted roots as PEM strings, read when first asked for
-setmetatable(tls, { __index = function(t, k)
-  if k == 'rootCertificates' then
-    local list = core.root_certificates()
-    rawset(t, k, list)
-    return list
-  end
-end })
+setmetatable(tls, {
+  __index = function(t, k)
+    if limits[k] ~= nil then return limits[k] end
+    if k == 'rootCertificates' then
+      local list = core.root_certificates()
+      rawset(t, k, list)
+      return list
+    end
+  end,
+  __newindex = function(t, k, v)
+    if limits[k] == nil then return rawset(t, k, v) end
+    limits[k] = errors.check_number('tls.' .. k, v, 0)
+  end,
+})
 
 ---------------------------------------------------------------------------
 -- TLSSocket
@@ -381,7 +391,8 @@ function Server:init(options, listener)
   self._tlsOptions = options
   self._requestCert = options.requestCert == true
   self._rejectUnauthorized = options.rejectUnauthorized ~= false
-  self._handshakeTimeout = options.handshakeTimeout or 120000
+  self._handshakeTimeout = errors.check_number('options.handshakeTimeout', options.handshakeTimeout, nil, nil,
+    { optional = true }) or 120000
   self:_hookOptions(options)
   self:setSecureContext(options)
   if listener then self:on('secureConnection', listener) end

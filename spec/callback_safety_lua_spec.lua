@@ -231,3 +231,103 @@ describe('a TLS connection that cannot be set up at accept', function()
     assert.equal(2, #l, out)
   end)
 end)
+
+describe('NaN and infinite numbers', function()
+  it('every numeric argument refuses them with an error object (timers use 1 ms, as Node)', function()
+    local code, out = child([=[
+      local tls, net, fs = require('tls'), require('net'), require('fs')
+      local crypto, EventEmitter, cp = require('crypto'), require('events'), require('child_process')
+      local NAN, INF = 0 / 0, math.huge
+      local function try(name, f)
+        local ok, err = pcall(f)
+        print(name .. ' ' .. (ok and 'ok' or tostring(type(err) == 'table' and err.code or err)))
+      end
+      local key, cert = fs.readFileSync('certs/server-key.pem'), fs.readFileSync('certs/server-cert.pem')
+      local s = net.Socket()
+      try('setTimeout nan', function() s:setTimeout(NAN) end)
+      try('setTimeout inf', function() s:setTimeout(INF) end)
+      try('setTimeout -1', function() s:setTimeout(-1) end)
+      try('setKeepAlive nan', function() s:setKeepAlive(true, NAN) end)
+      try('highWaterMark nan', function() net.Socket({ highWaterMark = NAN }) end)
+      try('readableHighWaterMark inf', function() net.Socket({ readableHighWaterMark = INF }) end)
+      try('connect port nan', function() net.connect(NAN, '127.0.0.1') end)
+      try('connect port inf', function() net.connect({ port = INF, host = '127.0.0.1' }) end)
+      try('connect family nan', function() net.connect({ port = 1, host = 'localhost', family = NAN }) end)
+      try('tls.connect port nan', function() tls.connect({ port = NAN, host = '127.0.0.1' }) end)
+      try('listen port nan', function() net.createServer():listen(NAN) end)
+      try('listen backlog nan', function() net.createServer():listen(0, '127.0.0.1', NAN) end)
+      try('listen backlog inf', function() net.createServer():listen({ port = 0, backlog = INF }) end)
+      try('handshakeTimeout nan', function() tls.createServer({ key = key, cert = cert, handshakeTimeout = NAN }) end)
+      try('handshakeTimeout inf', function() tls.createServer({ key = key, cert = cert, handshakeTimeout = INF }) end)
+      try('sessionTimeout nan', function() tls.createServer({ key = key, cert = cert, sessionTimeout = NAN }) end)
+      try('sessionTimeout -inf', function() tls.createServer({ key = key, cert = cert, sessionTimeout = -INF }) end)
+      try('secureOptions nan', function() tls.createSecureContext({ secureOptions = NAN }) end)
+      try('CLIENT_RENEG_LIMIT nan', function() tls.CLIENT_RENEG_LIMIT = NAN end)
+      try('CLIENT_RENEG_WINDOW inf', function() tls.CLIENT_RENEG_WINDOW = INF end)
+      print('CLIENT_RENEG_LIMIT ' .. tostring(tls.CLIENT_RENEG_LIMIT))
+      local t = tls.TLSSocket(nil, {})
+      try('setMaxSendFragment nan', function() t:setMaxSendFragment(NAN) end)
+      try('exportKeyingMaterial inf', function() t:exportKeyingMaterial(INF, 'x') end)
+      try('randomBytes nan', function() crypto.randomBytes(NAN) end)
+      try('setMaxListeners nan', function() EventEmitter():setMaxListeners(NAN) end)
+      try('setMaxListeners inf', function() EventEmitter():setMaxListeners(INF) end)
+      local sleeper = cp.spawn('sleep', { '5' })
+      try('kill nan', function() sleeper:kill(NAN) end)
+      sleeper:kill()
+      try('process.exit nan', function() process.exit(NAN) end)
+      -- timers take 1 ms instead, as Node's do
+      local fired = {}
+      for _, v in ipairs({ NAN, INF, -INF }) do
+        setTimeout(function() fired[#fired + 1] = 'timeout ' .. tostring(v) end, v)
+        local i
+        i = setInterval(function() clearInterval(i); fired[#fired + 1] = 'interval ' .. tostring(v) end, v)
+      end
+      setTimeout(function() print('timers fired ' .. #fired) end, 50)
+      -- nothing of this reaches libev: the C timer refuses what is not a finite, non-negative number
+      local core = require('luatls.core')
+      local tm = core.timer()
+      try('core timer nan', function() tm:start(NAN, 0, function() end) end)
+      try('core timer repeat inf', function() tm:start(1, INF, function() end) end)
+      try('core timer -1', function() tm:start(-1, 0, function() end) end)
+      try('core timer again nan', function() tm:again(NAN) end)
+      tm:close()
+    ]=])
+    assert.equal(0, code, out)
+    assert.same({
+      'setTimeout nan ERR_OUT_OF_RANGE', 'setTimeout inf ERR_OUT_OF_RANGE', 'setTimeout -1 ERR_OUT_OF_RANGE',
+      'setKeepAlive nan ERR_OUT_OF_RANGE',
+      'highWaterMark nan ERR_INVALID_ARG_VALUE', 'readableHighWaterMark inf ERR_INVALID_ARG_VALUE',
+      'connect port nan ERR_SOCKET_BAD_PORT', 'connect port inf ERR_SOCKET_BAD_PORT',
+      'connect family nan ERR_INVALID_ARG_VALUE', 'tls.connect port nan ERR_SOCKET_BAD_PORT',
+      'listen port nan ERR_SOCKET_BAD_PORT',
+      'listen backlog nan ERR_OUT_OF_RANGE', 'listen backlog inf ERR_OUT_OF_RANGE',
+      'handshakeTimeout nan ERR_OUT_OF_RANGE', 'handshakeTimeout inf ERR_OUT_OF_RANGE',
+      'sessionTimeout nan ERR_OUT_OF_RANGE', 'sessionTimeout -inf ERR_OUT_OF_RANGE',
+      'secureOptions nan ERR_OUT_OF_RANGE',
+      'CLIENT_RENEG_LIMIT nan ERR_OUT_OF_RANGE', 'CLIENT_RENEG_WINDOW inf ERR_OUT_OF_RANGE',
+      'CLIENT_RENEG_LIMIT 3',
+      'setMaxSendFragment nan ERR_OUT_OF_RANGE', 'exportKeyingMaterial inf ERR_OUT_OF_RANGE',
+      'randomBytes nan ERR_OUT_OF_RANGE',
+      'setMaxListeners nan ERR_OUT_OF_RANGE', 'setMaxListeners inf ok',
+      'kill nan ERR_UNKNOWN_SIGNAL', 'process.exit nan ERR_OUT_OF_RANGE',
+      'core timer nan ERR_OUT_OF_RANGE', 'core timer repeat inf ERR_OUT_OF_RANGE',
+      'core timer -1 ERR_OUT_OF_RANGE', 'core timer again nan ERR_OUT_OF_RANGE',
+      'timers fired 6',
+    }, lines((out:gsub('%(luatls%) TimeoutOverflowWarning[^\n]*\n', ''))))
+  end)
+
+  it('a socket timeout of NaN never reaches the loop, whose data then flows normally', function()
+    local code, out = child([[
+      local net = require('net')
+      local server = net.createServer(function(s) s:on('error', function() end); s:pipe(s) end)
+      server:listen(0, '127.0.0.1', function()
+        local c = net.connect(server:address().port, '127.0.0.1')
+        print(select(2, pcall(c.setTimeout, c, 0 / 0)).code)
+        c:on('data', function(d) print(d); c:destroy(); server:close() end)
+        c:write('echoed')
+      end)
+    ]])
+    assert.equal(0, code, out)
+    assert.same({ 'ERR_OUT_OF_RANGE', 'echoed' }, lines(out))
+  end)
+end)

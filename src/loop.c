@@ -3,6 +3,7 @@
 ** Timers (setTimeout, setInterval, socket idle timeouts), the setImmediate
 ** hook, and the loop's clock.
 */
+#include <math.h>
 #include <time.h>
 #include "luatls.h"
 
@@ -55,15 +56,31 @@ static void timer_stop_watcher(lt_timer *t) {
   }
 }
 
+/*
+** A time in ms at idx. libev asserts on a negative or NaN repeat, and a NaN or
+** infinite time breaks its heap order, so whatever a script passes (the Lua
+** side checks too) stops here with an error object.
+*/
+static double checkms(lua_State *L, int idx, double def) {
+  double ms = lua_isnoneornil(L, idx) ? def : luaL_checknumber(L, idx);
+  if (!isfinite(ms) || ms < 0) {
+    lt_push_error(L, "ERR_OUT_OF_RANGE", lua_pushfstring(L,
+      "The value of \"ms\" is out of range. It must be a non-negative finite number. Received %s",
+      isnan(ms) ? "NaN" : isinf(ms) ? (ms > 0 ? "Infinity" : "-Infinity") : lua_tostring(L, idx)));
+    lua_error(L);
+  }
+  return ms;
+}
+
 /* t:start(ms, repeat_ms, fn) */
 static int timer_start(lua_State *L) {
   lt_timer *t = checktimer(L);
-  double after = luaL_checknumber(L, 2), rep = luaL_optnumber(L, 3, 0);
+  double after = checkms(L, 2, 0), rep = checkms(L, 3, 0);
   luaL_checktype(L, 4, LUA_TFUNCTION);
   lua_pushvalue(L, 4);
   lua_setiuservalue(L, 1, 1);
   timer_stop_watcher(t);
-  ev_timer_set(&t->w, after < 0 ? 0 : after / 1000.0, rep < 0 ? 0 : rep / 1000.0);
+  ev_timer_set(&t->w, after / 1000.0, rep / 1000.0);
   ev_timer_start(lt_loop, &t->w);
   if (t->h.unrefed) ev_unref(lt_loop);
   lt_handle_activate(L, &t->h, 1);
@@ -73,7 +90,7 @@ static int timer_start(lua_State *L) {
 /* t:again([ms]): restart the countdown, as for an idle timeout */
 static int timer_again(lua_State *L) {
   lt_timer *t = checktimer(L);
-  if (!lua_isnoneornil(L, 2)) t->w.repeat = luaL_checknumber(L, 2) / 1000.0;
+  if (!lua_isnoneornil(L, 2)) t->w.repeat = checkms(L, 2, 0) / 1000.0;
   timer_stop_watcher(t);
   ev_timer_set(&t->w, t->w.repeat, t->w.repeat);
   ev_timer_again(lt_loop, &t->w);

@@ -323,7 +323,8 @@ function TLSSocket:getPeerFinished() return open(self) and self._handle:finished
 function TLSSocket:getTLSTicket() return open(self) and self._handle:tls_ticket() or nil end
 
 function TLSSocket:exportKeyingMaterial(length, label, context)
-  if math.type(length) ~= 'integer' then error(errors.invalid_arg_type('length', 'an integer', length), 2) end
+  -- up to what the C side exports at once
+  length = errors.check_number('length', length, 1, 65536, { integer = true })
   errors.check('label', label, 'string')
   if context ~= nil then errors.check('context', context, 'string') end
   if not open(self) then error(errors.new('ERR_SOCKET_CLOSED', 'Socket is closed'), 2) end
@@ -331,10 +332,7 @@ function TLSSocket:exportKeyingMaterial(length, label, context)
 end
 
 function TLSSocket:setMaxSendFragment(size)
-  if math.type(size) ~= 'integer' then error(errors.invalid_arg_type('size', 'an integer', size), 2) end
-  if size < 512 or size > 16384 then
-    error(errors.new('ERR_OUT_OF_RANGE', ('The value of "size" is out of range. It must be >= 512 && <= 16384. Received %d'):format(size), nil, 'RangeError'), 2)
-  end
+  size = errors.check_number('size', size, 512, 16384, { integer = true })
   return open(self) and self._handle:set_max_send_fragment(size) or false
 end
 
