@@ -331,3 +331,72 @@ describe('NaN and infinite numbers', function()
     assert.same({ 'ERR_OUT_OF_RANGE', 'echoed' }, lines(out))
   end)
 end)
+
+describe('objects used after their finalizer ran', function()
+  it('a freed SecureContext raises ERR_INVALID_STATE wherever it is used; plain getmetatable hides __gc', function()
+    local code, out = child([[
+      local tls, fs = require('tls'), require('fs')
+      local function try(name, f)
+        local ok, err = pcall(f)
+        print(name .. ' ' .. (ok and 'ok' or tostring(type(err) == 'table' and err.code or err)))
+      end
+      local ctx = tls.createSecureContext({ key = fs.readFileSync('certs/server-key.pem'),
+        cert = fs.readFileSync('certs/server-cert.pem') })
+      local handle = ctx.context
+      print('getmetatable __gc ' .. tostring(getmetatable(handle).__gc))
+      print('getmetatable methods ' .. type(getmetatable(handle).__index.set_ciphers))
+      local gc = debug.getmetatable(handle).__gc
+      gc(handle)
+      gc(handle)   -- twice is harmless
+      try('set_ciphers', function() handle:set_ciphers('HIGH') end)
+      try('certificate_der', function() handle:certificate_der() end)
+      try('ticket_keys', function() handle:ticket_keys() end)
+      try('set_timeout', function() handle:set_timeout(10) end)
+      -- a server whose context is freed fails each connection, and goes on
+      local server = tls.createServer({ secureContext = ctx }, function() print('secureConnection') end)
+      local left = 2   -- the server's report and the client's close
+      local function one() left = left - 1; if left == 0 then server:close() end end
+      server:on('tlsClientError', function(e) print('tlsClientError ' .. tostring(e.code)); one() end)
+      server:listen(0, '127.0.0.1', function()
+        local port = server:address().port
+        -- and a client whose context is freed fails with the error, not the process
+        local c = tls.connect({ port = port, host = 'localhost', secureContext = ctx })
+        c:on('error', function(e) print('client error ' .. tostring(e.code)) end)
+        c:on('close', one)
+      end)
+    ]])
+    assert.equal(0, code, out)
+    local l = lines(out)
+    table.sort(l, function(a, b) return a < b end)
+    assert.same({ 'certificate_der ERR_INVALID_STATE', 'client error ERR_INVALID_STATE',
+      'getmetatable __gc nil', 'getmetatable methods function',
+      'set_ciphers ERR_INVALID_STATE', 'set_timeout ERR_INVALID_STATE', 'ticket_keys ERR_INVALID_STATE',
+      'tlsClientError ERR_INVALID_STATE' }, l)
+  end)
+
+  it('timers and child processes finalized by hand are closed: their methods are harmless', function()
+    local code, out = child([[
+      local cp = require('child_process')
+      local function try(name, f)
+        local ok, err = pcall(f)
+        print(name .. ' ' .. (ok and 'ok' or tostring(type(err) == 'table' and err.code or err)))
+      end
+      local t = setTimeout(function() print('timer fired') end, 10)
+      print('timer getmetatable __gc ' .. tostring(getmetatable(t._handle).__gc))
+      debug.getmetatable(t._handle).__gc(t._handle)
+      try('refresh', function() t:refresh() end)
+      try('unref', function() t:unref() end)
+      try('hasRef', function() return t:hasRef() end)
+      try('close', function() t:close() end)
+      local c = cp.spawn('sleep', { '0.05' })
+      print('child getmetatable __gc ' .. tostring(getmetatable(c._handle).__gc))
+      debug.getmetatable(c._handle).__gc(c._handle)
+      try('child unref', function() c:unref() end)
+      try('child ref', function() c:ref() end)
+      c.stdout:on('close', function() print('stdout closed') end)
+    ]])
+    assert.equal(0, code, out)
+    assert.same({ 'timer getmetatable __gc nil', 'refresh ERR_INVALID_STATE', 'unref ok', 'hasRef ok', 'close ok',
+      'child getmetatable __gc nil', 'child unref ok', 'child ref ok', 'stdout closed' }, lines(out))
+  end)
+end)
