@@ -400,3 +400,47 @@ describe('objects used after their finalizer ran', function()
       'child getmetatable __gc nil', 'child unref ok', 'child ref ok', 'stdout closed' }, lines(out))
   end)
 end)
+
+describe('examples/echo-server.lua', function()
+  it('logs a client that resets its connection and goes on serving the next', function()
+    local served, server_out
+    H.run(20000, function(done)
+      local port = H.free_port()
+      local env = { PATH = os.getenv('PATH'), PORT = tostring(port) }
+      local server = H.spawn(H.LUATLS, { 'examples/echo-server.lua' }, function(_, out, err)
+        server_out = out .. err
+        done()
+      end, { env = env })
+      local started = false
+      server.stdout:on('data', function()
+        if started or not server.output():find('server bound', 1, true) then return end
+        started = true
+        local function connect(k)
+          return tls.connect({ port = port, host = 'localhost', ca = CA,
+            key = H.cert('client-key.pem'), cert = H.cert('client-cert.pem') }, k)
+        end
+        local first
+        first = connect(function()
+          -- the reset reaches the server while it has data to echo
+          first:write(('x'):rep(1 << 20))
+          first:resetAndDestroy()
+          local second
+          second = connect(function() second:write('still there\n') end)
+          second:on('error', function() end)
+          local got = ''
+          second:on('data', function(d)
+            got = got .. d
+            if got:find('still there\n', 1, true) then second:_end() end
+          end)
+          second:on('close', function()
+            served = got
+            server:kill()
+          end)
+        end)
+        first:on('error', function() end)
+      end)
+    end)
+    assert.equal('welcome!\nstill there\n', served)
+    assert.matches('ECONNRESET', server_out)
+  end)
+end)
