@@ -47,14 +47,15 @@ Socket.readableHighWaterMark = 65536
 Socket._refed = true
 -- _flowing: nil until a 'data' listener, resume() or pause() decides
 
+-- Node's code for a bad high-water mark is ERR_INVALID_ARG_VALUE
+local HWM = { integer = true, optional = true, code = 'ERR_INVALID_ARG_VALUE' }
+
 function Socket:init(options)
   stream.Stream.init(self)
   options = options or {}
   if options.allowHalfOpen == true then self.allowHalfOpen = true end
-  -- Node's code for a bad high-water mark is ERR_INVALID_ARG_VALUE
-  local hwm = { integer = true, optional = true, code = 'ERR_INVALID_ARG_VALUE' }
-  local w = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, hwm)
-  local r = errors.check_number('options.readableHighWaterMark', options.readableHighWaterMark, 0, nil, hwm)
+  local w = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, HWM)
+  local r = errors.check_number('options.readableHighWaterMark', options.readableHighWaterMark, 0, nil, HWM)
   if w then self.writableHighWaterMark = w end
   if r then self.readableHighWaterMark = r end
   if options.handle then
