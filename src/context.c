@@ -41,7 +41,7 @@ static int raise_ssl(lua_State *L, const char *what) {
 
 static BIO *checkbio(lua_State *L, int idx) {
   size_t n;
-  const char *pem = luaL_checklstring(L, idx, &n);
+  const char *pem = lt_checkbytes(L, idx, &n);
   BIO *bio = BIO_new_mem_buf(pem, (int)n);
   if (bio == NULL) raise_ssl(L, "out of memory");
   return bio;

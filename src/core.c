@@ -5,6 +5,7 @@
 ** and the functions of the module table itself.
 */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,6 +450,19 @@ int lt_push_ssl_queue_error(lua_State *L) {
   ERR_clear_error();
   lt_push_ssl_error(L, e);
   return 1;
+}
+
+/*
+** A string argument for OpenSSL calls that take int lengths (BIO_write,
+** BIO_new_mem_buf): one of 2 GiB or more is refused, never cut short.
+*/
+const char *lt_checkbytes(lua_State *L, int idx, size_t *n) {
+  const char *p = luaL_checklstring(L, idx, n);
+  if (*n > INT_MAX) {
+    lt_push_error(L, "ERR_OUT_OF_RANGE", "The value is out of range. It must be shorter than 2 GiB");
+    lua_error(L);
+  }
+  return p;
 }
 
 /* Builds the error a failure record describes (inside a protected call). */
