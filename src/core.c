@@ -337,14 +337,26 @@ void lt_io_stop(lt_handle *h, ev_io *w) {
   ev_io_stop(lt_loop, w);
 }
 
-/* A metatable with methods as __index and a finalizer. */
+/*
+** A metatable with methods as __index and a finalizer. getmetatable() gets
+** a stand-in with the same methods and no __gc, so a script cannot run a
+** finalizer by hand (debug.getmetatable still can: every class's methods
+** check for a finalized object).
+*/
 void lt_newclass(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc) {
   luaL_newmetatable(L, name);
   lua_newtable(L);
   luaL_setfuncs(L, methods, 0);
-  lua_setfield(L, -2, "__index");
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "__index");
   lua_pushcfunction(L, gc);
-  lua_setfield(L, -2, "__gc");
+  lua_setfield(L, -3, "__gc");
+  lua_createtable(L, 0, 2);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "__index");
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "__name");
+  lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
 }
 
@@ -450,6 +462,18 @@ int lt_push_ssl_queue_error(lua_State *L) {
   ERR_clear_error();
   lt_push_ssl_error(L, e);
   return 1;
+}
+
+/* An integer argument within [min, max], or an ERR_OUT_OF_RANGE error object naming it. */
+lua_Integer lt_checkrange(lua_State *L, int idx, lua_Integer min, lua_Integer max, const char *name) {
+  lua_Integer v = luaL_checkinteger(L, idx);
+  if (v < min || v > max) {
+    lua_pushfstring(L, "The value of \"%s\" is out of range. It must be >= %I and <= %I. Received %I",
+                    name, min, max, v);
+    lt_push_error(L, "ERR_OUT_OF_RANGE", lua_tostring(L, -1));
+    return lua_error(L);
+  }
+  return v;
 }
 
 /*

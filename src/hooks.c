@@ -537,11 +537,10 @@ static int stream_finished(lua_State *L) {
 /* s:export_keying_material(length, label[, context]) */
 static int stream_export_keying_material(lua_State *L) {
   lt_stream *s = hooked(L);
-  lua_Integer len = luaL_checkinteger(L, 2);
+  lua_Integer len = lt_checkrange(L, 2, 1, 65536, "length");
   size_t llen, clen = 0;
   const char *label = luaL_checklstring(L, 3, &llen);
   const char *context = luaL_optlstring(L, 4, NULL, &clen);
-  luaL_argcheck(L, len > 0 && len <= 65536, 2, "length out of range");
   luaL_Buffer b;
   unsigned char *out = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)len);
   ERR_clear_error();

@@ -307,7 +307,8 @@ static int context_session_cache(lua_State *L) {
 }
 
 static int context_set_timeout(lua_State *L) {
-  SSL_CTX_set_timeout(lt_checkcontext(L, 1), (long)luaL_checkinteger(L, 2));
+  SSL_CTX *ctx = lt_checkcontext(L, 1);
+  SSL_CTX_set_timeout(ctx, (long)lt_checkrange(L, 2, 0, INT32_MAX, "sessionTimeout"));
   return 0;
 }
 

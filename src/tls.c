@@ -286,7 +286,11 @@ static int stream_starttls(lua_State *L) {
   int request_cert = lua_toboolean(L, 5), reject = lua_toboolean(L, 6);
   size_t prefix_len = 0;
   const char *prefix = luaL_optlstring(L, 7, NULL, &prefix_len);
-  if (s->closed || s->ssl) return luaL_error(L, "socket is closed or already secure");
+  if (s->closed || s->ssl) {
+    lt_push_error(L, s->closed ? "ERR_SOCKET_CLOSED" : "ERR_TLS_INVALID_STATE",
+                  s->closed ? "Socket is closed" : "Socket is already secure");
+    return lua_error(L);
+  }
   ERR_clear_error();
   SSL *ssl = SSL_new(ctx);
   if (ssl == NULL || !attach_bio(s, ssl, prefix, prefix_len)) {
