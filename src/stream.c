@@ -192,6 +192,7 @@ lt_stream *lt_stream_new(lua_State *L, int fd) {
   memset(s, 0, sizeof *s);
   s->fd = fd;
   s->hook_error = LUA_NOREF;
+  s->reneg_verify = -1;
   s->tp = &lt_plain_transport;
   ev_io_init(&s->rio, io_cb, fd, EV_READ);
   ev_io_init(&s->wio, io_cb, fd, EV_WRITE);

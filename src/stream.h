@@ -62,6 +62,7 @@ typedef struct lt_stream {
   size_t alpn_len, npn_len;
   int hook_error;               /* registry ref: what failed the handshake in a hook */
   int handshakes;               /* completed handshakes, for renegotiation */
+  int reneg_verify;             /* verify mode for the next renegotiation, or -1 */
   size_t plain_left;            /* queued before STARTTLS: goes out in the clear first */
   int resume_state;             /* CERT_* of the client-hello callback (resumeSession) */
   SSL_SESSION *next_session;    /* what resumeSession found, for the lookup */
