@@ -24,7 +24,8 @@ HEADERS  := $(wildcard src/*.h)
 
 # Debian packages the build, the tests and the demo need
 PACKAGES := gcc make pkg-config libssl-dev openssl liblua5.4-dev lua5.4 libev-dev \
-            lua-busted libedit-dev gnutls-bin curl valgrind python3 bsdutils ca-certificates
+            lua-busted libedit-dev gnutls-bin curl valgrind python3 bsdutils ca-certificates \
+            luarocks
 # peers that may come from elsewhere than Debian: command, then the package to install
 PEERS := node:nodejs
 
