@@ -17,6 +17,8 @@ LUA_LIBS    = $(call once,_pc_lua_libs,pkg-config --libs $(LUA_PC)) -lm -ldl
 LUADIR      := $(PREFIX)/share/luatls/lua
 LUA_CMOD    := $(PREFIX)/lib/x86_64-linux-gnu/lua/5.4
 MANDIR      := $(PREFIX)/share/man/man1
+VERSION     := $(shell sed -n 's/^\#define LT_VERSION "\(.*\)"$$/\1/p' src/luatls.h)
+DEB         := build/luatls_$(VERSION)_amd64.deb
 
 CORE_SRC := src/module.c src/core.c src/loop.c src/stream.c src/tcp.c src/dns.c src/context.c src/tls.c src/x509.c src/process.c src/repl.c src/hooks.c src/session.c src/bio.c
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -32,7 +34,7 @@ PEERS := node:nodejs
 
 BUSTED := lua5.4 /usr/bin/busted
 
-.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs fresh-check man-check
+.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs fresh-check man-check deb deb-check
 
 all: $(BUILD)/luatls $(BUILD)/lib/luatls/core.so
 
@@ -51,6 +53,9 @@ help:
 	@echo "                (make fuzz-cov: their src/ coverage; make fuzz-merge: keep what they found)"
 	@echo "make install    install to PREFIX (default /usr/local), the man page too; make uninstall"
 	@echo "make man-check  doc/luatls.1 formats without a warning"
+	@echo "make deb        $(DEB) with dpkg-shlibdeps, dpkg-gencontrol and dpkg-deb"
+	@echo "make deb-check  apt install it in a new minimal Debian 12 root, run its echo example from"
+	@echo "                /tmp, apt remove it and check nothing is left (as root, a few minutes)"
 	@echo "make fresh-check  make demo, then make test, in a new minimal Debian 12 root (debootstrap,"
 	@echo "                chroot; as root, a few minutes, needs the Debian mirror); KEEP=1 keeps the root"
 	@echo "make clean      remove build/ and the generated certificates"
@@ -212,6 +217,18 @@ fuzz-merge: $(FUZZ_TARGETS:%=build-fuzz/%)
 fresh-check:
 	$(call install,debootstrap,)
 	@tools/fresh-check.sh
+
+# The Debian package: a PREFIX=/usr build staged with `make install DESTDIR=`, Depends:
+# from dpkg-shlibdeps. See tools/make-deb.sh and packaging/debian/.
+deb: certs
+	$(call install,dpkg-dev,)
+	@tools/make-deb.sh
+
+# The package in a debootstrap root (tools/fresh-check.sh with DEB=, tools/deb-check.sh):
+# apt install, the echo example from another directory, apt remove. Not part of `make test`.
+deb-check: deb
+	$(call install,debootstrap,)
+	@DEB=$(DEB) tools/fresh-check.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUADIR)/luatls $(DESTDIR)$(LUA_CMOD)/luatls

@@ -34,7 +34,6 @@ description = {
 luatls gives Lua scripts the API of Node.js's tls module (tls.createServer, tls.connect,
 secure contexts, verification, Node's error codes) with the parts of net, events, streams,
 timers and fs it stands on, over a small C core (OpenSSL 3, libev).]],
-  license = 'MIT',
   labels = { 'tls', 'ssl', 'openssl', 'networking', 'libev', 'node' },
 }
 
