@@ -82,5 +82,5 @@ build = {
     ['luatls.tls_hooks'] = 'lua/luatls/tls_hooks.lua',
     ['luatls.tls_session'] = 'lua/luatls/tls_session.lua',
   },
-  copy_directories = { 'doc', 'examples' },
+  copy_directories = { 'doc', 'examples', 'types' },
 }

@@ -54,7 +54,7 @@ describe('the rockspec', function()
     local dir = H.sh('mktemp -d'):gsub('%s+$', '')
     local ok, err = pcall(function()
       -- a copy, since luarocks builds in the source tree (objects beside the sources)
-      local out, code = H.sh(('cp -r src lua rockspecs doc examples %s/ 2>&1'):format(q(dir)))
+      local out, code = H.sh(('cp -r src lua rockspecs doc examples types %s/ 2>&1'):format(q(dir)))
       assert.equal(0, code, out)
       local tree = dir .. '/tree'
       out, code = H.sh(('cd %s && luarocks --lua-version=5.4 --tree=%s make %s 2>&1')

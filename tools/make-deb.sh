@@ -3,9 +3,10 @@
 #
 # Builds luatls for PREFIX=/usr (in build/deb/build, with dpkg-buildflags' hardening
 # flags), installs it with `make install DESTDIR=` into the package's staging root, adds
-# the documentation, the examples and their test certificates, then lets dpkg-shlibdeps
-# work out Depends: from the ELF files and dpkg-gencontrol write DEBIAN/control (with
-# Installed-Size) from packaging/debian/control, and packs it with dpkg-deb.
+# the editor types, the documentation, the examples and their test certificates, then
+# lets dpkg-shlibdeps work out Depends: from the ELF files and dpkg-gencontrol write
+# DEBIAN/control (with Installed-Size) from packaging/debian/control, and packs it with
+# dpkg-deb.
 #
 #   VERSION is src/luatls.h's LT_VERSION; the changelog entry is dated by the last commit.
 #   DEB_MAINTAINER="Name <address>" replaces packaging/debian/control's placeholder.
@@ -48,6 +49,10 @@ strip --strip-unneeded --remove-section=.comment --remove-section=.note \
 chmod 644 "$PKG/usr/lib/$MULTIARCH/lua/5.4/luatls/core.so"
 gzip -9n "$PKG/usr/share/man/man1/luatls.1"
 
+# the LuaCATS files for lua-language-server (workspace.library)
+install -d "$PKG/usr/share/luatls/types"
+install -m 644 types/*.lua "$PKG/usr/share/luatls/types/"
+
 # documentation, examples, and the test certificates the examples read
 install -d "$DOC/examples/certs"
 install -m 644 packaging/debian/copyright README.md "$DOC/"
@@ -88,6 +93,8 @@ cp packaging/debian/control "$WORK/debian/control"
 (cd "$PKG" && find usr -type f -print0 | sort -z | xargs -0 md5sum > DEBIAN/md5sums)
 chmod 644 "$PKG/DEBIAN/control" "$PKG/DEBIAN/md5sums"
 
-dpkg-deb --root-owner-group -Zxz --build "$PKG" "$OUT" >/dev/null
+# file dates clamped to the last commit's, so that the same tree gives the same package
+SOURCE_DATE_EPOCH=$(git log -1 --format=%ct 2>/dev/null || date +%s) \
+  dpkg-deb --root-owner-group -Zxz --build "$PKG" "$OUT" >/dev/null
 say "$OUT"
 dpkg-deb --field "$OUT" Package Version Architecture Installed-Size Depends | sed 's/^/  /'
