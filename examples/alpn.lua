@@ -9,6 +9,7 @@ local server = tls.createServer({
   cert = fs.readFileSync('certs/server-cert.pem'),
   ALPNProtocols = { 'h2', 'http/1.1' },
 }, function(socket)
+  socket:on('error', function(err) console.error('socket error:', err) end)   -- a peer's reset is not fatal
   socket:_end('speaking ' .. tostring(socket.alpnProtocol) .. '\n')
 end)
 

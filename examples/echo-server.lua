@@ -15,6 +15,9 @@ local options = {
 
 local server = tls.createServer(options, function(socket)
   console.log('server connected', socket.authorized and 'authorized' or 'unauthorized')
+  -- a client that resets the connection must not end the server: an 'error'
+  -- that nobody listens to is raised, as in Node
+  socket:on('error', function(err) console.error('socket error:', err) end)
   socket:write('welcome!\n')
   socket:pipe(socket)
 end)

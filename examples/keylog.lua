@@ -11,7 +11,10 @@ local file = ... or os.tmpname()
 local server = tls.createServer({
   key = fs.readFileSync('certs/server-key.pem'),
   cert = fs.readFileSync('certs/server-cert.pem'),
-}, function(socket) socket:_end('secret data\n') end)
+}, function(socket)
+  socket:on('error', function(err) console.error('socket error:', err) end)   -- a peer's reset is not fatal
+  socket:_end('secret data\n')
+end)
 
 server:on('keylog', function(line, socket)
   fs.appendFileSync(file, line)

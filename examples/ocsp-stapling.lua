@@ -11,7 +11,10 @@ local server = tls.createServer({
   key = fs.readFileSync('certs/server-key.pem'),
   cert = fs.readFileSync('certs/server-cert.pem'),
   ca = fs.readFileSync('certs/ca-cert.pem'),
-}, function(socket) socket:_end() end)
+}, function(socket)
+  socket:on('error', function(err) console.error('socket error:', err) end)   -- a peer's reset is not fatal
+  socket:_end()
+end)
 
 -- certificate and issuer are DER; a real server would ask the responder named
 -- in the certificate's infoAccess and cache the answer

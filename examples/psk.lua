@@ -10,6 +10,7 @@ local server = tls.createServer({
   pskIdentityHint = 'example-hint',
   pskCallback = function(socket, identity) return keys[identity] end,   -- nil refuses
 }, function(socket)
+  socket:on('error', function(err) console.error('socket error:', err) end)   -- a peer's reset is not fatal
   socket:_end('hello over ' .. socket:getProtocol() .. ' ' .. socket:getCipher().name .. '\n')
 end)
 

@@ -13,7 +13,10 @@ local server = tls.createServer({
   -- session ids instead of tickets, so the server keeps the state
   secureOptions = crypto.constants.SSL_OP_NO_TICKET,
   maxVersion = 'TLSv1.2',
-}, function(socket) socket:_end('hello\n') end)
+}, function(socket)
+  socket:on('error', function(err) console.error('socket error:', err) end)   -- a peer's reset is not fatal
+  socket:_end('hello\n')
+end)
 
 server:on('newSession', function(id, data, cb)
   store[id] = data

@@ -18,6 +18,7 @@ local server = tls.createServer({
     end, 10)
   end,
 }, function(socket)
+  socket:on('error', function(err) console.error('socket error:', err) end)   -- a peer's reset is not fatal
   socket:_end('you asked for ' .. tostring(socket.servername) .. '\n')
 end)
 

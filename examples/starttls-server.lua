@@ -44,6 +44,9 @@ local function secure_session(socket)
 end
 
 local server = net.createServer(function(socket)
+  -- a client that resets the connection must not end the server (after the
+  -- upgrade, the TLS socket has its own listener)
+  socket:on('error', function(err) console.error('socket error:', err) end)
   socket:write('220 luatls ESMTP ready\r\n')
   lines(socket, function(line)
     local cmd = line:upper()

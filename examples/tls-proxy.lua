@@ -16,8 +16,8 @@ local function start_proxy(backend_host, backend_port)
     local backend = net.connect({ port = backend_port, host = backend_host, allowHalfOpen = true })
     client:pipe(backend)    -- each pipe pauses its source while the other side is full
     backend:pipe(client)
-    backend:on('error', function() client:destroy() end)
-    client:on('error', function() backend:destroy() end)
+    backend:on('error', function(err) console.error('backend error:', err); client:destroy() end)
+    client:on('error', function(err) console.error('client error:', err); backend:destroy() end)
   end)
   proxy:listen(tonumber(process.env.PORT) or 0, '127.0.0.1', function()
     console.log('proxy on', proxy:address().port, '->', backend_host .. ':' .. backend_port)
@@ -31,6 +31,9 @@ if backend then
   return start_proxy(host, tonumber(port))
 end
 
-local echo = net.createServer(function(socket) socket:pipe(socket) end)
+local echo = net.createServer(function(socket)
+  socket:on('error', function(err) console.error('echo error:', err) end)
+  socket:pipe(socket)
+end)
 echo:listen(0, '127.0.0.1', function() start_proxy('127.0.0.1', echo:address().port) end)
 return echo

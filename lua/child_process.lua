@@ -30,8 +30,15 @@ local function maybe_close(self)
 end
 
 function ChildProcess:kill(sig)
-  local n = type(sig) == 'number' and sig or SIGNALS[sig or 'SIGTERM']
-  if not n then error(errors.new('ERR_UNKNOWN_SIGNAL', 'Unknown signal: ' .. tostring(sig), nil, 'TypeError'), 2) end
+  local n
+  if type(sig) == 'number' then
+    -- a signal number: an integer the kernel knows (0 checks that the child is there)
+    n = math.tointeger(sig)
+    if n and (n < 0 or n > 64) then n = nil end
+  else
+    n = SIGNALS[sig or 'SIGTERM']
+  end
+  if not n then error(errors.new('ERR_UNKNOWN_SIGNAL', 'Unknown signal: ' .. errors.repr(sig), nil, 'TypeError'), 2) end
   if self._exited then return false end
   local ok = core.kill(self.pid, n)
   if ok then self.killed = true end
@@ -49,7 +56,15 @@ function M.spawn(command, args, options)
   local env
   if options.env then
     env = {}
-    for k, v in pairs(options.env) do env[#env + 1] = k .. '=' .. tostring(v) end
+    for k, v in pairs(options.env) do
+      local entry = tostring(k) .. '=' .. tostring(v)
+      -- C strings end at a NUL: a variable cut short there is refused, as in Node
+      if entry:find('\0', 1, true) then
+        error(errors.new('ERR_INVALID_ARG_VALUE', ("The property 'options.env['%s']' must be a string without null bytes")
+          :format((tostring(k):gsub('%z', '\\x00'))), { option = 'options.env' }, 'TypeError'), 2)
+      end
+      env[#env + 1] = entry
+    end
   end
   local child = ChildProcess()
   child.exitCode, child.signalCode = nil, nil

@@ -16,9 +16,8 @@ end })
 
 -- randomBytes(size) -> a string of size random bytes
 function crypto.randomBytes(size)
-  if math.type(size) ~= 'integer' or size < 0 then
-    error(errors.invalid_arg_type('size', 'a non-negative integer', size), 2)
-  end
+  -- the C side makes at most 1 GiB at once (Node: 2 GiB)
+  size = errors.check_number('size', size, 0, 1 << 30, { integer = true })
   return core.random_bytes(size)
 end
 

@@ -143,10 +143,8 @@ function EventEmitter:eventNames()
 end
 
 function EventEmitter:setMaxListeners(n)
-  if type(n) ~= 'number' or n < 0 then
-    error(errors.new('ERR_OUT_OF_RANGE', 'The value of "n" is out of range. It must be a non-negative number.',
-      nil, 'RangeError'), 2)
-  end
+  -- as Node: Infinity (like 0) means no limit; NaN is refused
+  n = errors.check_number('n', n, 0, nil, { inf = true })
   rawset(self, '_maxListeners', n)
   return self
 end

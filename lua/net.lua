@@ -47,12 +47,17 @@ Socket.readableHighWaterMark = 65536
 Socket._refed = true
 -- _flowing: nil until a 'data' listener, resume() or pause() decides
 
+-- Node's code for a bad high-water mark is ERR_INVALID_ARG_VALUE
+local HWM = { integer = true, optional = true, code = 'ERR_INVALID_ARG_VALUE' }
+
 function Socket:init(options)
   stream.Stream.init(self)
   options = options or {}
   if options.allowHalfOpen == true then self.allowHalfOpen = true end
-  if options.highWaterMark then self.writableHighWaterMark = options.highWaterMark end
-  if options.readableHighWaterMark then self.readableHighWaterMark = options.readableHighWaterMark end
+  local w = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, HWM)
+  local r = errors.check_number('options.readableHighWaterMark', options.readableHighWaterMark, 0, nil, HWM)
+  if w then self.writableHighWaterMark = w end
+  if r then self.readableHighWaterMark = r end
   if options.handle then
     self:_attach(options.handle)
     self:_connected()
@@ -115,6 +120,9 @@ end
 -- Until a 'data' listener, resume() or pipe() starts the flow, chunks wait
 -- in a buffer (reading stops at the high-water mark), as in Node.
 handlers.data = function(s, chunk)
+  -- bytes decrypted in the same read as something that destroyed the socket
+  -- (a renegotiation that failed its check) reach nobody
+  if s.destroyed then return end
   s.bytesRead = s.bytesRead + #chunk
   if s._timer then activity(s) end
   if s._flowing then
@@ -326,7 +334,7 @@ end
 
 -- setTimeout(ms[, cb]): 'timeout' after ms of inactivity; 0 disables
 function Socket:setTimeout(ms, cb)
-  if type(ms) ~= 'number' or ms < 0 then error(errors.invalid_arg_type('msecs', 'of type number', ms), 2) end
+  ms = errors.check_number('msecs', ms, 0)
   if cb then
     if ms == 0 then self:removeListener('timeout', cb) else self:once('timeout', cb) end
   end
@@ -351,8 +359,10 @@ function Socket:setNoDelay(on)
 end
 
 function Socket:setKeepAlive(enable, delay)
+  delay = errors.check_number('initialDelay', delay, nil, nil, { optional = true }) or 0
   if self._handle and not self.destroyed then
-    self._handle:keepalive(enable == true, math.floor((delay or 0) / 1000))
+    -- whole seconds, within what the kernel takes (Node lets any number through)
+    self._handle:keepalive(enable == true, math.floor(math.max(0, math.min(delay, 0x7fffffff)) / 1000))
   end
   return self
 end
@@ -409,9 +419,22 @@ function Socket:_tryNextAddress(_err)
   return true
 end
 
+-- options.family: 0, 4 or 6, or Node's 'IPv4' and 'IPv6'
+local FAMILIES = { [0] = 0, [4] = 4, [6] = 6, IPv4 = 4, IPv6 = 6 }
+local function check_family(family)
+  if family == nil then return 0 end
+  local f = FAMILIES[family]
+  if f == nil then
+    error(errors.new('ERR_INVALID_ARG_VALUE', ("The property 'options.family' must be one of: 0, 4, 6. Received %s")
+      :format(errors.repr(family)), { option = 'options.family' }, 'TypeError'), 3)
+  end
+  return f
+end
+
 function Socket:connect(...)
   local options, cb = connect_args(...)
   local port = check_port(options.port, 'Port')
+  local family = check_family(options.family)
   local host = options.host or 'localhost'
   if type(host) ~= 'string' then error(errors.invalid_arg_type('options.host', 'of type string', host), 2) end
   if self.destroyed then return self end
@@ -422,7 +445,7 @@ function Socket:connect(...)
     self:_connectTo(host, port)
     return self
   end
-  core.getaddrinfo(host, options.family or 0, function(err, list)
+  core.getaddrinfo(host, family, function(err, list)
     if self.destroyed then return end
     if err or #list == 0 then
       err = err or errors.new('ENOTFOUND', 'getaddrinfo ENOTFOUND ' .. host, { hostname = host })
@@ -497,6 +520,9 @@ end
 function Server:listen(...)
   local options, cb = listen_args(...)
   local port = options.port == nil and 0 or check_port(options.port, 'options.port')
+  -- an int for listen(2); Node lets any number through and uses what it can
+  local backlog = errors.check_number('backlog', options.backlog, nil, nil, { optional = true })
+  if backlog then backlog = math.floor(math.max(0, math.min(backlog, 0x7fffffff))) end
   local host = options.host
   if host ~= nil and type(host) ~= 'string' then
     error(errors.invalid_arg_type('options.host', 'of type string', host), 2)
@@ -507,8 +533,8 @@ function Server:listen(...)
   if cb then self:once('listening', cb) end
   self._closing = false
   local function bind(ip)
-    local h, err = core.tcp_listen(ip, port, options.backlog, options.ipv6Only)
-    if not h and host == nil then h, err = core.tcp_listen('0.0.0.0', port, options.backlog) end
+    local h, err = core.tcp_listen(ip, port, backlog, options.ipv6Only)
+    if not h and host == nil then h, err = core.tcp_listen('0.0.0.0', port, backlog) end
     if not h then
       err.address, err.port = ip, port
       err.message = ('listen %s: %s %s:%d'):format(err.code, LISTEN_REASONS[err.code] or err.code,
@@ -548,11 +574,13 @@ function Server:_onconnection(handle)
     self:emit('drop', { remoteAddress = a, remotePort = p, remoteFamily = f })
     return
   end
-  local ok, sock = pcall(self._makeSocket, self, handle)
+  -- a socket that cannot be made fails that connection only: the server goes on
+  local ok, sock, err, failed = pcall(self._makeSocket, self, handle)
   if not ok then
     handle:close()
-    error(sock, 0)
+    return self:_acceptFailed(errors.from(sock))
   end
+  if sock == nil then return self:_acceptFailed(err, failed) end
   sock._server = self
   sock._countedBy = self
   self._connections = self._connections + 1
@@ -561,6 +589,9 @@ function Server:_onconnection(handle)
 end
 
 function Server:_onSocket(sock) self:emit('connection', sock) end
+
+-- as Node reports a failed accept: the server's 'error'
+function Server:_acceptFailed(err) self:emit('error', err) end
 
 function Server:_connectionClosed()
   self._connections = self._connections - 1

@@ -12,9 +12,17 @@ local function check_cb(fn)
   if type(fn) ~= 'function' then error(errors.invalid_arg_type('callback', 'of type function', fn), 3) end
 end
 
+-- Node's delays: anything not in 1..TIMEOUT_MAX (NaN, the infinities, a
+-- negative number, what is not a number) is 1 ms, with a warning above the
+-- maximum; libev never sees the rest
+local TIMEOUT_MAX = 2 ^ 31 - 1
 local function delay_of(ms)
-  ms = tonumber(ms) or 1
-  if ms < 1 or ms ~= ms then ms = 1 end
+  ms = tonumber(ms)
+  if ms and ms > TIMEOUT_MAX then
+    io.stderr:write(('(luatls) TimeoutOverflowWarning: %s does not fit into a 32-bit signed integer. '
+      .. 'Timeout duration was set to 1.\n'):format(errors.repr(ms)))
+  end
+  if not (ms and ms >= 1 and ms <= TIMEOUT_MAX) then ms = 1 end
   return ms
 end
 

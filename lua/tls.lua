@@ -10,8 +10,6 @@ local tls = {}
 
 tls.DEFAULT_MIN_VERSION = 'TLSv1.2'
 tls.DEFAULT_MAX_VERSION = 'TLSv1.3'
-tls.CLIENT_RENEG_LIMIT = 3
-tls.CLIENT_RENEG_WINDOW = 600
 
 -- Node's defaults; change them before contexts are made
 tls.DEFAULT_CIPHERS = secure_context.CORE_CIPHERS
@@ -37,14 +35,26 @@ end
 
 tls.checkServerIdentity = identity.checkServerIdentity
 
+-- tls.CLIENT_RENEG_LIMIT (3) and tls.CLIENT_RENEG_WINDOW (600 s) are checked
+-- when set: NaN passes no comparison, so a NaN limit would let a peer
+-- renegotiate without end
+local limits = { CLIENT_RENEG_LIMIT = 3, CLIENT_RENEG_WINDOW = 600 }
+
 -- tls.rootCertificates: the default trusted roots as PEM strings, read when first asked for
-setmetatable(tls, { __index = function(t, k)
-  if k == 'rootCertificates' then
-    local list = core.root_certificates()
-    rawset(t, k, list)
-    return list
-  end
-end })
+setmetatable(tls, {
+  __index = function(t, k)
+    if limits[k] ~= nil then return limits[k] end
+    if k == 'rootCertificates' then
+      local list = core.root_certificates()
+      rawset(t, k, list)
+      return list
+    end
+  end,
+  __newindex = function(t, k, v)
+    if limits[k] == nil then return rawset(t, k, v) end
+    limits[k] = errors.check_number('tls.' .. k, v, 0)
+  end,
+})
 
 ---------------------------------------------------------------------------
 -- TLSSocket
@@ -159,7 +169,14 @@ handlers.shutdown = function(s)
   if s._transport and s._transport._end then s._transport:_end() end
 end
 
+-- A socket destroyed while its handshake finished (by a client's 'session'
+-- listener, a hook, a timeout) is done with: nothing negotiated can be read
+-- from its closed handle and nobody is told it is secure, as Node's
+-- _finishInit returns once the handle is gone.
+local function gone(s) return s.destroyed or not s._handle end
+
 local function server_secure(s)
+  if gone(s) then return end
   local server = s._server
   -- a 'newSession' listener has not called back yet: wait for it
   if s._newSessionPending then
@@ -181,10 +198,12 @@ local function server_secure(s)
   s.servername = s._handle:servername() or false
   s:_readNegotiated()
   s:emit('secure')
-  if server then server:emit('secureConnection', s) end
+  -- as Node: a 'secure' listener that destroyed the socket keeps it from the server's listeners
+  if server and not s.destroyed then server:emit('secureConnection', s) end
 end
 
 local function client_secure(s)
+  if gone(s) then return end
   local opts = s._tlsOptions
   local code, message = s._handle:verify_error()
   local verr
@@ -215,6 +234,7 @@ local function mark_secured(s)
 end
 
 handlers.secure = function(s)
+  if gone(s) then return end
   -- a 'newSession' listener that has not called back holds the handshake,
   -- and its deadline still runs, as in Node
   if not s._newSessionPending then mark_secured(s) end
@@ -227,12 +247,22 @@ handlers.error = function(s, err)
 end
 
 function TLSSocket:_onConnect()
-  self:_startTLS(false)
+  -- a client whose TLS cannot start (no memory for SSL_new, a freed context)
+  -- fails with that error, as any failed connection does
+  local ok, err = pcall(self._startTLS, self, false)
+  if not ok then return self:destroy(errors.from(err)) end
   net.Socket._onConnect(self)
 end
 
 function TLSSocket:destroy(err)
   if self._hsTimer then self._hsTimer:close(); self._hsTimer = nil end
+  -- a renegotiation that can no longer finish answers its callbacks, first
+  local cbs = not self.destroyed and self._renegCallbacks
+  if cbs then
+    self._renegCallbacks = nil
+    local e = err or errors.new('ERR_SOCKET_CLOSED', 'Socket is closed')
+    process.nextTick(function() for _, cb in ipairs(cbs) do cb(e) end end)
+  end
   -- a server's socket that fails before its handshake completes is the
   -- server's 'tlsClientError', as in Node
   local server = self._server
@@ -361,7 +391,8 @@ function Server:init(options, listener)
   self._tlsOptions = options
   self._requestCert = options.requestCert == true
   self._rejectUnauthorized = options.rejectUnauthorized ~= false
-  self._handshakeTimeout = options.handshakeTimeout or 120000
+  self._handshakeTimeout = errors.check_number('options.handshakeTimeout', options.handshakeTimeout, nil, nil,
+    { optional = true }) or 120000
   self:_hookOptions(options)
   self:setSecureContext(options)
   if listener then self:on('secureConnection', listener) end
@@ -384,10 +415,7 @@ function Server:setSecureContext(options)
   self:_sessionOptions(options)
 end
 
-function Server:_makeSocket(handle)
-  local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
-  s._server = self
-  s._context = self._context
+local function start_server_socket(self, s, handle)
   s:_startTLS(true)
   local hint = self._tlsOptions.pskIdentityHint
   if hint then handle:set_psk_hint(hint) end
@@ -401,7 +429,27 @@ function Server:_makeSocket(handle)
       handlers.error(s, errors.new('ERR_TLS_HANDSHAKE_TIMEOUT', 'TLS handshake timeout'))
     end)
   end
+end
+
+-- -> the socket; or nil, the error and the socket when its TLS cannot start
+-- (SSL_new or its BIO out of memory, a context that was freed): that one
+-- connection fails, the server goes on
+function Server:_makeSocket(handle)
+  local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
+  s._server = self
+  s._context = self._context
+  local ok, err = pcall(start_server_socket, self, s, handle)
+  if not ok then
+    s:destroy()
+    return nil, errors.from(err), s
+  end
   return s
+end
+
+-- a connection that failed before its handshake could start: Node's name for a
+-- TLS connection that fails before it is secure
+function Server:_acceptFailed(err, s)
+  self:emit('tlsClientError', err, s)
 end
 
 function tls.createServer(options, listener) return Server(options, listener) end

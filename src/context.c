@@ -21,8 +21,14 @@
 
 typedef struct { SSL_CTX *ctx; } lt_context;
 
+/* The finalizer can be called by hand (debug.getmetatable(ctx).__gc(ctx)) and
+   leaves the userdata reachable with no SSL_CTX: every use is refused. */
 SSL_CTX *lt_checkcontext(lua_State *L, int idx) {
   lt_context *c = luaL_checkudata(L, idx, CONTEXT_MT);
+  if (c->ctx == NULL) {
+    lt_push_error(L, "ERR_INVALID_STATE", "SecureContext has been freed");
+    lua_error(L);
+  }
   return c->ctx;
 }
 
@@ -464,6 +470,20 @@ static int context_issuer_der(lua_State *L) {
   return 1;
 }
 
+/* Plain getmetatable() gets a stand-in with the methods (for the REPL's
+   completion) and without __gc, so a script cannot finalize the object by
+   hand; debug.getmetatable still can, which the methods survive. */
+static void seal_class(lua_State *L, const char *name) {
+  luaL_getmetatable(L, name);
+  lua_createtable(L, 0, 2);
+  lua_getfield(L, -2, "__index");
+  lua_setfield(L, -2, "__index");
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "__name");
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+}
+
 static int context_gc(lua_State *L) {
   lt_context *c = luaL_checkudata(L, 1, CONTEXT_MT);
   if (c->ctx) SSL_CTX_free(c->ctx);
@@ -494,6 +514,7 @@ static const luaL_Reg context_funcs[] = {
 
 void lt_open_context(lua_State *L) {
   lt_newclass(L, CONTEXT_MT, context_methods, context_gc);
+  seal_class(L, CONTEXT_MT);
   luaL_setfuncs(L, context_funcs, 0);
   lua_createtable(L, 0, 24);
 #define OP(name) lua_pushinteger(L, (lua_Integer)SSL_OP_##name); lua_setfield(L, -2, "SSL_OP_" #name);

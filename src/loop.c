@@ -3,6 +3,7 @@
 ** Timers (setTimeout, setInterval, socket idle timeouts), the setImmediate
 ** hook, and the loop's clock.
 */
+#include <math.h>
 #include <time.h>
 #include "luatls.h"
 #include "modules.h"
@@ -19,9 +20,14 @@ static ev_idle immediate_idle;     /* keeps the loop from blocking */
 static ev_check immediate_check;   /* runs the queue after each poll */
 static int immediate_ref = LUA_NOREF;
 
+/* a closed timer (by close() or its finalizer) cannot start again; its other
+   methods are harmless on it */
 static lt_timer *checktimer(lua_State *L) {
   lt_timer *t = luaL_checkudata(L, 1, TIMER_MT);
-  if (t->closed) luaL_error(L, "timer is closed");
+  if (t->closed) {
+    lt_push_error(L, "ERR_INVALID_STATE", "timer is closed");
+    lua_error(L);
+  }
   return t;
 }
 
@@ -56,15 +62,31 @@ static void timer_stop_watcher(lt_timer *t) {
   }
 }
 
+/*
+** A time in ms at idx. libev asserts on a negative or NaN repeat, and a NaN or
+** infinite time breaks its heap order, so whatever a script passes (the Lua
+** side checks too) stops here with an error object.
+*/
+static double checkms(lua_State *L, int idx, double def) {
+  double ms = lua_isnoneornil(L, idx) ? def : luaL_checknumber(L, idx);
+  if (!isfinite(ms) || ms < 0) {
+    lt_push_error(L, "ERR_OUT_OF_RANGE", lua_pushfstring(L,
+      "The value of \"ms\" is out of range. It must be a non-negative finite number. Received %s",
+      isnan(ms) ? "NaN" : isinf(ms) ? (ms > 0 ? "Infinity" : "-Infinity") : lua_tostring(L, idx)));
+    lua_error(L);
+  }
+  return ms;
+}
+
 /* t:start(ms, repeat_ms, fn) */
 static int timer_start(lua_State *L) {
   lt_timer *t = checktimer(L);
-  double after = luaL_checknumber(L, 2), rep = luaL_optnumber(L, 3, 0);
+  double after = checkms(L, 2, 0), rep = checkms(L, 3, 0);
   luaL_checktype(L, 4, LUA_TFUNCTION);
   lua_pushvalue(L, 4);
   lua_setiuservalue(L, 1, 1);
   timer_stop_watcher(t);
-  ev_timer_set(&t->w, after < 0 ? 0 : after / 1000.0, rep < 0 ? 0 : rep / 1000.0);
+  ev_timer_set(&t->w, after / 1000.0, rep / 1000.0);
   ev_timer_start(lt_loop, &t->w);
   if (t->h.unrefed) ev_unref(lt_loop);
   lt_handle_activate(L, &t->h, 1);
@@ -74,7 +96,7 @@ static int timer_start(lua_State *L) {
 /* t:again([ms]): restart the countdown, as for an idle timeout */
 static int timer_again(lua_State *L) {
   lt_timer *t = checktimer(L);
-  if (!lua_isnoneornil(L, 2)) t->w.repeat = luaL_checknumber(L, 2) / 1000.0;
+  if (!lua_isnoneornil(L, 2)) t->w.repeat = checkms(L, 2, 0) / 1000.0;
   timer_stop_watcher(t);
   ev_timer_set(&t->w, t->w.repeat, t->w.repeat);
   ev_timer_again(lt_loop, &t->w);
@@ -129,6 +151,20 @@ static void timer_close_handle(lt_handle *h) {
 static int timer_close(lua_State *L) {
   timer_close_handle(&((lt_timer *)luaL_checkudata(L, 1, TIMER_MT))->h);
   return 0;
+}
+
+/* Plain getmetatable() gets a stand-in with the methods (for the REPL's
+   completion) and without __gc, so a script cannot finalize the object by
+   hand; debug.getmetatable still can, which the methods survive. */
+static void seal_class(lua_State *L, const char *name) {
+  luaL_getmetatable(L, name);
+  lua_createtable(L, 0, 2);
+  lua_getfield(L, -2, "__index");
+  lua_setfield(L, -2, "__index");
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "__name");
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
 }
 
 static const luaL_Reg timer_methods[] = {
@@ -189,6 +225,7 @@ static const luaL_Reg loop_funcs[] = {
 
 void lt_open_loop(lua_State *L) {
   lt_newclass(L, TIMER_MT, timer_methods, timer_close);
+  seal_class(L, TIMER_MT);
   ev_check_init(&immediate_check, immediate_cb);
   ev_idle_init(&immediate_idle, idle_cb);
   luaL_setfuncs(L, loop_funcs, 0);

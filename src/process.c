@@ -55,16 +55,40 @@ static void child_cb(EV_P_ ev_child *w, int revents) {
   lt_emit_end(base);
 }
 
-/* strings of a Lua list, NULL-terminated, kept alive by the list itself */
-static char **checkargv(lua_State *L, int idx, const char *first) {
+/*
+** The strings of a Lua list as a NULL-terminated vector. A number is turned
+** into a new string that nothing references once it leaves the stack, and a
+** collection could free it before posix_spawnp reads it: every string is
+** stored in a table that the vector's userdata keeps, and that userdata stays
+** on the stack until core_spawn returns. A string with a NUL byte would be cut
+** short without a word, so it is refused, as Node refuses it.
+*/
+static char **checkargv(lua_State *L, int idx, const char *first, const char *what) {
+  idx = lua_absindex(L, idx);
   int n = (int)lua_rawlen(L, idx), k = 0;
-  char **v = lua_newuserdatauv(L, sizeof(char *) * (size_t)(n + 2), 0);
+  char **v = lua_newuserdatauv(L, sizeof(char *) * ((size_t)n + 2), 1);
+  lua_createtable(L, n, 0);
   if (first) v[k++] = (char *)first;
   for (int i = 1; i <= n; i++) {
-    lua_rawgeti(L, idx, i);
-    v[k++] = (char *)luaL_checkstring(L, -1);
-    lua_pop(L, 1);   /* the string stays referenced by the table */
+    int t = lua_rawgeti(L, idx, i);
+    if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+      lt_push_error(L, "ERR_INVALID_ARG_TYPE", lua_pushfstring(L,
+        "The \"%s[%d]\" argument must be of type string. Received type %s", what, i, luaL_typename(L, -1)));
+      lua_error(L);
+      return NULL;
+    }
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);   /* a number becomes a string here */
+    if (strlen(s) != len) {
+      lt_push_error(L, "ERR_INVALID_ARG_VALUE", lua_pushfstring(L,
+        "The argument '%s[%d]' must be a string without null bytes", what, i));
+      lua_error(L);
+      return NULL;
+    }
+    v[k++] = (char *)s;
+    lua_rawseti(L, -2, i);   /* the table holds the string from now on */
   }
+  lua_setiuservalue(L, -2, 1);
   v[k] = NULL;
   return v;
 }
@@ -76,11 +100,16 @@ static void close_pair(int p[2]) {
 
 /* core.spawn(file, args, env|nil, fn(code, signal)) -> child, pid, stdin, stdout, stderr fds */
 static int core_spawn(lua_State *L) {
-  const char *file = luaL_checkstring(L, 1);
+  size_t flen;
+  const char *file = luaL_checklstring(L, 1, &flen);
   luaL_checktype(L, 2, LUA_TTABLE);
   luaL_checktype(L, 4, LUA_TFUNCTION);
-  char **argv = checkargv(L, 2, file);
-  char **envp = lua_istable(L, 3) ? checkargv(L, 3, NULL) : environ;
+  if (strlen(file) != flen) {
+    lt_push_error(L, "ERR_INVALID_ARG_VALUE", "The argument 'file' must be a string without null bytes");
+    return lua_error(L);
+  }
+  char **argv = checkargv(L, 2, file, "args");
+  char **envp = lua_istable(L, 3) ? checkargv(L, 3, NULL, "options.env") : environ;
   int pin[2] = {-1, -1}, pout[2] = {-1, -1}, perr[2] = {-1, -1};
   if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC) || pipe2(perr, O_CLOEXEC)) {
     int err = errno;
@@ -156,6 +185,20 @@ static int child_setref(lua_State *L) {
   return 0;
 }
 
+/* Plain getmetatable() gets a stand-in with the methods (for the REPL's
+   completion) and without __gc, so a script cannot finalize the object by
+   hand; debug.getmetatable still can, which the methods survive. */
+static void seal_class(lua_State *L, const char *name) {
+  luaL_getmetatable(L, name);
+  lua_createtable(L, 0, 2);
+  lua_getfield(L, -2, "__index");
+  lua_setfield(L, -2, "__index");
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "__name");
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+}
+
 static const luaL_Reg child_methods[] = {
   {"setref", child_setref},
   {NULL, NULL}
@@ -168,5 +211,6 @@ static const luaL_Reg process_funcs[] = {
 
 void lt_open_process(lua_State *L) {
   lt_newclass(L, CHILD_MT, child_methods, child_gc);
+  seal_class(L, CHILD_MT);
   luaL_setfuncs(L, process_funcs, 0);
 }

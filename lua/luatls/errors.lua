@@ -4,6 +4,16 @@ local core = require('luatls.core')
 local M = {}
 local Error = core.Error
 
+-- a number as Node prints it: NaN, Infinity, 3 (not 3.0)
+local function repr(v)
+  if type(v) ~= 'number' then return tostring(v) end
+  if v ~= v then return 'NaN' end
+  if v == math.huge then return 'Infinity' end
+  if v == -math.huge then return '-Infinity' end
+  return tostring(math.tointeger(v) or v)
+end
+M.repr = repr
+
 local function describe(v)
   local t = type(v)
   if v == nil then return 'nil' end
@@ -11,7 +21,7 @@ local function describe(v)
     local s = #v > 25 and v:sub(1, 25) .. '...' or v
     return ("type string ('%s')"):format(s)
   end
-  if t == 'number' or t == 'boolean' then return ('type %s (%s)'):format(t, tostring(v)) end
+  if t == 'number' or t == 'boolean' then return ('type %s (%s)'):format(t, repr(v)) end
   return 'an instance of ' .. t
 end
 
@@ -40,6 +50,48 @@ function M.bad_port(name, value)
   return M.new('ERR_SOCKET_BAD_PORT',
     ('%s should be >= 0 and < 65536. Received %s.'):format(name, describe(value)),
     { option = name }, 'RangeError')
+end
+
+-- The value of "x" is out of range. It must be >= 0. Received NaN
+function M.out_of_range(name, range, value)
+  return M.new('ERR_OUT_OF_RANGE',
+    ('The value of "%s" is out of range. It must be %s. Received %s'):format(name, range, repr(value)),
+    { option = name }, 'RangeError')
+end
+
+-- Every number a script hands the API goes through here: NaN and the
+-- infinities pass no comparison, so a check like `ms < 0` lets them through to
+-- libev (which asserts) or to a limit that then never applies. Raises unless v
+-- is a finite number within [min, max] (either bound may be nil):
+-- ERR_INVALID_ARG_TYPE for what is not a number, ERR_OUT_OF_RANGE (Node's) for
+-- NaN, an infinity, a fraction where an integer is asked for, or a value out of
+-- range. Returns v, as an integer when one is asked for. opts:
+--   integer   only integers (2.0 is taken as 2)
+--   optional  nil passes (and is returned)
+--   inf       +inf passes, for a limit where it means "none" (setMaxListeners)
+--   code      Node's code where it has another one for this argument
+--             (ERR_INVALID_ARG_VALUE for highWaterMark)
+function M.check_number(name, v, min, max, opts)
+  opts = opts or {}
+  if v == nil and opts.optional then return nil end
+  if type(v) ~= 'number' then error(M.invalid_arg_type(name, 'of type number', v), 3) end
+  if v == math.huge and opts.inf and (max == nil or max == math.huge) then return v end
+  local range = min and max and ('>= %s && <= %s'):format(repr(min), repr(max))
+    or min and ('>= ' .. repr(min)) or max and ('<= ' .. repr(max)) or nil
+  local expected
+  if opts.integer then
+    local i = math.tointeger(v)
+    if not i then expected = 'an integer' else v = i end
+  elseif v ~= v or v == math.huge or v == -math.huge then
+    expected = range and ('a finite number ' .. range) or 'a finite number'
+  end
+  if not expected and ((min and v < min) or (max and v > max)) then expected = range end
+  if not expected then return v end
+  if opts.code then
+    error(M.new(opts.code, ("The property '%s' must be %s. Received %s"):format(name, expected, repr(v)),
+      { option = name }, 'TypeError'), 3)
+  end
+  error(M.out_of_range(name, expected, v), 3)
 end
 
 -- an error of OpenSSL raised while applying one option: keep its code, name the option

@@ -71,6 +71,9 @@ local function emit_exit(code)
 end
 
 function process.exit(code)
+  -- as Node: an integer, or a string of one
+  if type(code) == 'string' and code:match('^%s*%-?%d+%s*$') then code = tonumber(code) end
+  code = errors.check_number('code', code, nil, nil, { integer = true, optional = true })
   code = code or process.exitCode or 0
   emit_exit(code)
   io.stdout:flush()

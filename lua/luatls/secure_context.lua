@@ -188,8 +188,7 @@ function M.create(options, defaults)
   key_exchange(ctx, options, defaults)
   if options.honorCipherOrder then ctx:set_options(SSL_OP.SSL_OP_CIPHER_SERVER_PREFERENCE) end
   if options.secureOptions ~= nil then
-    errors.check('options.secureOptions', options.secureOptions, 'number')
-    ctx:set_options(math.tointeger(options.secureOptions) or 0)
+    ctx:set_options(errors.check_number('options.secureOptions', options.secureOptions, nil, nil, { integer = true }))
   end
   if options.sessionIdContext ~= nil then
     errors.check('options.sessionIdContext', options.sessionIdContext, 'string')

@@ -213,10 +213,28 @@ handlers.renegotiation = function(s)
   end
 end
 
+-- whether a server socket asks for a client certificate and requires it: the
+-- server's options, or the last renegotiate()'s, as Node keeps them per socket
+local function cert_policy(s)
+  if s._requestCert ~= nil then return s._requestCert, s._rejectUnauthorized end
+  local server, o = s._server, s._tlsOptions
+  if server then return server._requestCert, server._rejectUnauthorized end
+  return o.requestCert == true, o.rejectUnauthorized ~= false
+end
+
+-- After every renegotiation the server verifies the client again, as Node's
+-- 'secure' handling does, and fails closed: a certificate that is asked for
+-- and required but does not verify ends the socket (the renegotiate callbacks
+-- get the error). OpenSSL itself accepts any certificate (the verify callback
+-- decides nothing, so that authorizationError can name the cause), and refuses
+-- only a missing one: that handshake fails, and destroy() answers the callbacks.
 handlers.renegotiated = function(s)
-  if s._server and s._renegRequestCert then
-    local code = s._handle:verify_error()
+  if s.destroyed then return end
+  local request, reject = cert_policy(s)
+  if s._isServer and request then
+    local code, message = s._handle:verify_error()
     s.authorized, s.authorizationError = code == nil, code
+    if code and reject then return s:destroy(errors.new(code, message)) end
   end
   local cbs = s._renegCallbacks
   s._renegCallbacks = nil
@@ -265,8 +283,9 @@ function Server:_hookOptions(options)
   self._npn = wire('NPNProtocols', options.NPNProtocols)
 end
 
--- after the handshake: what was negotiated
+-- after the handshake: what was negotiated (nothing, once the socket is destroyed)
 function TLSSocket:_readNegotiated()
+  if self.destroyed or not self._handle then return end
   self.alpnProtocol = self._handle:alpn_protocol()
   self.npnProtocol = self._handle:npn_protocol()
 end
@@ -280,14 +299,16 @@ function TLSSocket:renegotiate(options, cb)
   if type(options) ~= 'table' then error(errors.invalid_arg_type('options', 'of type table', options), 2) end
   if cb ~= nil then errors.check('callback', cb, 'function') end
   if not open(self) then return false end
-  local request = options.requestCert == true
-  local reject = options.rejectUnauthorized ~= false
+  -- as Node: an option left out keeps what the socket has
+  local request, reject = cert_policy(self)
+  if options.requestCert ~= nil then request = options.requestCert and true or false end
+  if options.rejectUnauthorized ~= nil then reject = options.rejectUnauthorized and true or false end
   local ok, err = self._handle:renegotiate(request, reject)
   if not ok then
     if cb then process.nextTick(cb, err) end
     return false
   end
-  self._renegRequestCert = request
+  self._requestCert, self._rejectUnauthorized = request, reject
   if cb then
     self._renegCallbacks = self._renegCallbacks or {}
     table.insert(self._renegCallbacks, cb)
@@ -302,7 +323,8 @@ function TLSSocket:getPeerFinished() return open(self) and self._handle:finished
 function TLSSocket:getTLSTicket() return open(self) and self._handle:tls_ticket() or nil end
 
 function TLSSocket:exportKeyingMaterial(length, label, context)
-  if math.type(length) ~= 'integer' then error(errors.invalid_arg_type('length', 'an integer', length), 2) end
+  -- up to what the C side exports at once
+  length = errors.check_number('length', length, 1, 65536, { integer = true })
   errors.check('label', label, 'string')
   if context ~= nil then errors.check('context', context, 'string') end
   if not open(self) then error(errors.new('ERR_SOCKET_CLOSED', 'Socket is closed'), 2) end
@@ -310,10 +332,7 @@ function TLSSocket:exportKeyingMaterial(length, label, context)
 end
 
 function TLSSocket:setMaxSendFragment(size)
-  if math.type(size) ~= 'integer' then error(errors.invalid_arg_type('size', 'an integer', size), 2) end
-  if size < 512 or size > 16384 then
-    error(errors.new('ERR_OUT_OF_RANGE', ('The value of "size" is out of range. It must be >= 512 && <= 16384. Received %d'):format(size), nil, 'RangeError'), 2)
-  end
+  size = errors.check_number('size', size, 512, 16384, { integer = true })
   return open(self) and self._handle:set_max_send_fragment(size) or false
 end
 

@@ -88,8 +88,9 @@ end
 -- options of a server's context that concern sessions
 function Server:_sessionOptions(options)
   if options.sessionTimeout ~= nil then
-    errors.check('options.sessionTimeout', options.sessionTimeout, 'number')
-    self._context.context:set_timeout(math.floor(options.sessionTimeout))
+    -- seconds, a C long in OpenSSL; Node's bounds
+    self._context.context:set_timeout(errors.check_number('options.sessionTimeout', options.sessionTimeout,
+      0, 0x7fffffff, { integer = true }))
   end
   if options.ticketKeys ~= nil then self:setTicketKeys(options.ticketKeys) end
 end
