@@ -14,7 +14,7 @@ local net = {}
 ---@class net.ConnectOptions: net.SocketOptions
 ---@field port integer|string The port (required).
 ---@field host string? Default `'localhost'`; a name is looked up off the loop.
----@field family integer? 4 or 6: only addresses of that family.
+---@field family 0|4|6|"IPv4"|"IPv6"? Only addresses of that family (0: any).
 
 ---Options of `net.createServer`.
 ---@class net.ServerOptions

@@ -74,7 +74,7 @@ local tls = {}
 ---@class tls.ConnectOptions: tls.SecureContextOptions, net.SocketOptions
 ---@field host string? Default `'localhost'`.
 ---@field port integer|string? Required unless `socket` is given.
----@field family integer? 4 or 6.
+---@field family 0|4|6|"IPv4"|"IPv6"? Only addresses of that family (0: any).
 ---@field servername string? SNI, and the name the certificate must match; default: `host` unless it is an IP address.
 ---@field rejectUnauthorized boolean? Fail with `'error'` when the server's certificate does not verify (default true).
 ---@field checkServerIdentity (fun(hostname: string, cert: tls.PeerCertificate): luatls.Error?)? Return an error to refuse the certificate.
