@@ -75,7 +75,7 @@ function HrTime.bigint() end
 process = {}
 
 ---Emits `'exit'` and exits now.
----@param code? integer default `process.exitCode` or 0
+---@param code? integer|string default `process.exitCode` or 0; a string of an integer is taken as that integer
 function process.exit(code) end
 
 ---Exits at once with code 134.
