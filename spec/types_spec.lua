@@ -420,6 +420,8 @@ describe('types/ (LuaCATS)', function()
   it('parses: every file is ---@meta, every class and module is well formed', function()
     for _, path in ipairs(list('ls types/*.lua')) do
       assert.truthy(read(path):match('^%-%-%-@meta'), path .. ' does not start with ---@meta')
+      local ok, err = loadfile(path)
+      assert.truthy(ok, err)
     end
     assert.truthy(T.modules.tls and T.modules.net and T.modules.events)
     for name, c in pairs(T.classes) do
