@@ -154,7 +154,7 @@ rss: all certs
 
 # libFuzzer targets (fuzz/*.lua through fuzz/driver.c) with ASan and UBSan, built by clang
 FUZZ_CC      := clang-14
-FUZZ_TARGETS := options x509 session server
+FUZZ_TARGETS := options x509 session server actions
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_OBJ     := $(CORE_SRC:src/%.c=build-fuzz/obj/%.o)

@@ -6,7 +6,6 @@
 ** upgraded (STARTTLS) give OpenSSL the bytes Lua had already read from it.
 */
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -126,16 +125,6 @@ static lt_stream *memstream(lua_State *L) {
   return s;
 }
 
-/* BIO lengths are ints: a longer string is refused, never cut */
-static const char *checkbytes(lua_State *L, int idx, size_t *n) {
-  const char *p = luaL_checklstring(L, idx, n);
-  if (*n > INT_MAX) {
-    lt_push_error(L, "ERR_OUT_OF_RANGE", "The value of \"data\" is out of range. It must be shorter than 2 GiB");
-    lua_error(L);
-  }
-  return p;
-}
-
 /*
 ** Runs the TLS engine on what arrived. From inside an OpenSSL call (a hook
 ** whose listener writes to a transport that answers at once) the engine
@@ -150,7 +139,7 @@ static void pump(lt_stream *s, int revents) {
 static int stream_feed(lua_State *L) {
   lt_stream *s = memstream(L);
   size_t n;
-  const char *p = checkbytes(L, 2, &n);
+  const char *p = lt_checkbytes(L, 2, &n);
   if (n > 0 && BIO_write(SSL_get_rbio(s->ssl), p, (int)n) != (int)n) {
     lt_push_error(L, "ERR_OUT_OF_MEMORY", "not enough memory");
     return lua_error(L);

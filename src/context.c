@@ -41,7 +41,7 @@ static int raise_ssl(lua_State *L, const char *what) {
 
 static BIO *checkbio(lua_State *L, int idx) {
   size_t n;
-  const char *pem = luaL_checklstring(L, idx, &n);
+  const char *pem = lt_checkbytes(L, idx, &n);
   BIO *bio = BIO_new_mem_buf(pem, (int)n);
   if (bio == NULL) raise_ssl(L, "out of memory");
   return bio;
@@ -470,20 +470,6 @@ static int context_issuer_der(lua_State *L) {
   return 1;
 }
 
-/* Plain getmetatable() gets a stand-in with the methods (for the REPL's
-   completion) and without __gc, so a script cannot finalize the object by
-   hand; debug.getmetatable still can, which the methods survive. */
-static void seal_class(lua_State *L, const char *name) {
-  luaL_getmetatable(L, name);
-  lua_createtable(L, 0, 2);
-  lua_getfield(L, -2, "__index");
-  lua_setfield(L, -2, "__index");
-  lua_pushstring(L, name);
-  lua_setfield(L, -2, "__name");
-  lua_setfield(L, -2, "__metatable");
-  lua_pop(L, 1);
-}
-
 static int context_gc(lua_State *L) {
   lt_context *c = luaL_checkudata(L, 1, CONTEXT_MT);
   if (c->ctx) SSL_CTX_free(c->ctx);
@@ -514,7 +500,6 @@ static const luaL_Reg context_funcs[] = {
 
 void lt_open_context(lua_State *L) {
   lt_newclass(L, CONTEXT_MT, context_methods, context_gc);
-  seal_class(L, CONTEXT_MT);
   luaL_setfuncs(L, context_funcs, 0);
   lua_createtable(L, 0, 24);
 #define OP(name) lua_pushinteger(L, (lua_Integer)SSL_OP_##name); lua_setfield(L, -2, "SSL_OP_" #name);

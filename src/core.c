@@ -5,6 +5,7 @@
 ** and the functions of the module table itself.
 */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,12 +175,16 @@ static int emit_protected(lua_State *L) {
   return 0;
 }
 
-/* runs emit_protected; the status, with the error on top when not LUA_OK */
-static int emit_run(emit_req *r) {
+/*
+** Runs emit_protected: 1 heard, 0 not emitted, -1 failed. A failure goes
+** to *errref (lt_keep_error) or, without errref, to the uncaught handler;
+** either runs inside the same errno and error-queue window as the event.
+*/
+static int emit_run(emit_req *r, int *errref) {
   lua_State *L = main_L;
   if (r->h->selfref == LUA_NOREF || r->h->selfref == LUA_REFNIL || !lua_checkstack(L, 4)) {
     lua_pop(L, r->nargs);
-    return -1;
+    return 0;
   }
   int saved = errno, in_ssl = ssl_depth > 0;
   err_stash st;
@@ -189,10 +194,14 @@ static int emit_run(emit_req *r) {
   lua_rotate(L, -(r->nargs + 2), 2);   /* function, request, then the caller's values */
   depth++;
   int status = lt_pcall(L, 1 + r->nargs, 0);
+  if (status != LUA_OK) {
+    if (errref) *errref = lt_keep_error(L);
+    else uncaught(L);
+  }
   depth--;
   if (in_ssl) restore_errors(&st);
   errno = saved;
-  return status;
+  return status == LUA_OK ? 1 : -1;
 }
 
 int lt_emit(lt_handle *h, const char *event, lt_pusher push, void *ud) {
@@ -202,15 +211,9 @@ int lt_emit(lt_handle *h, const char *event, lt_pusher push, void *ud) {
 /* lt_emit, passing the nargs values on top of the stack (popped) before the pushed ones */
 int lt_emit_n(lt_handle *h, const char *event, lt_pusher push, void *ud, int nargs) {
   emit_req r = { h, event, push, NULL, ud, nargs };
-  int status = emit_run(&r);
-  if (status < 0) return 0;
-  if (status != LUA_OK) {
-    int saved = errno;
-    uncaught(main_L);
-    errno = saved;
-  }
-  if (depth == 0 && ssl_depth == 0) run_ticks(main_L);
-  return 1;
+  int heard = emit_run(&r, NULL) != 0;
+  if (heard && depth == 0 && ssl_depth == 0) run_ticks(main_L);
+  return heard;
 }
 
 /* protected: the error object (argument 1) into the registry at *ref (argument 2) */
@@ -247,13 +250,7 @@ void lt_push_kept_error(lua_State *L, int ref) {
 
 int lt_ask(lt_handle *h, const char *event, lt_pusher push, lt_reader read, void *ud, int *errref) {
   emit_req r = { h, event, push, read, ud, 0 };
-  int status = emit_run(&r);
-  if (status < 0) return 0;
-  if (status != LUA_OK) {
-    *errref = lt_keep_error(main_L);
-    return -1;
-  }
-  return 1;
+  return emit_run(&r, errref);
 }
 
 /* Drains nextTick callbacks queued by code that ran inside OpenSSL. */
@@ -336,14 +333,26 @@ void lt_io_stop(lt_handle *h, ev_io *w) {
   ev_io_stop(lt_loop, w);
 }
 
-/* A metatable with methods as __index and a finalizer. */
+/*
+** A metatable with methods as __index and a finalizer. getmetatable() gets
+** a stand-in with the same methods and no __gc, so a script cannot run a
+** finalizer by hand (debug.getmetatable still can: every class's methods
+** check for a finalized object).
+*/
 void lt_newclass(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction gc) {
   luaL_newmetatable(L, name);
   lua_newtable(L);
   luaL_setfuncs(L, methods, 0);
-  lua_setfield(L, -2, "__index");
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "__index");
   lua_pushcfunction(L, gc);
-  lua_setfield(L, -2, "__gc");
+  lua_setfield(L, -3, "__gc");
+  lua_createtable(L, 0, 2);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "__index");
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "__name");
+  lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
 }
 
@@ -449,6 +458,31 @@ int lt_push_ssl_queue_error(lua_State *L) {
   ERR_clear_error();
   lt_push_ssl_error(L, e);
   return 1;
+}
+
+/* An integer argument within [min, max], or an ERR_OUT_OF_RANGE error object naming it. */
+lua_Integer lt_checkrange(lua_State *L, int idx, lua_Integer min, lua_Integer max, const char *name) {
+  lua_Integer v = luaL_checkinteger(L, idx);
+  if (v < min || v > max) {
+    lua_pushfstring(L, "The value of \"%s\" is out of range. It must be >= %I and <= %I. Received %I",
+                    name, min, max, v);
+    lt_push_error(L, "ERR_OUT_OF_RANGE", lua_tostring(L, -1));
+    return lua_error(L);
+  }
+  return v;
+}
+
+/*
+** A string argument for OpenSSL calls that take int lengths (BIO_write,
+** BIO_new_mem_buf): one of 2 GiB or more is refused, never cut short.
+*/
+const char *lt_checkbytes(lua_State *L, int idx, size_t *n) {
+  const char *p = luaL_checklstring(L, idx, n);
+  if (*n > INT_MAX) {
+    lt_push_error(L, "ERR_OUT_OF_RANGE", "The value is out of range. It must be shorter than 2 GiB");
+    lua_error(L);
+  }
+  return p;
 }
 
 /* Builds the error a failure record describes (inside a protected call). */

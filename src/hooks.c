@@ -23,6 +23,17 @@ static void set_hook_error_ref(lt_stream *s, int ref) {
   s->hook_error = ref;
 }
 
+/*
+** Emits a hook's event from inside OpenSSL. What fails there (running out
+** of memory while the arguments are made, say) fails this connection,
+** like a hook that raises, not the process: 1 heard, 0 not, -1 failed.
+*/
+int lt_hooks_emit(lt_stream *s, const char *event, lt_pusher push, void *ud) {
+  int ref, r = lt_ask(&s->h, event, push, NULL, ud, &ref);
+  if (r < 0) set_hook_error_ref(s, ref);
+  return r;
+}
+
 /* Takes the error a hook left, if any, as a failure record. */
 int lt_hooks_take_error(lt_stream *s, lt_failure *f) {
   if (s->hook_error == LUA_NOREF) return 0;
@@ -78,7 +89,7 @@ static int cert_cb(SSL *ssl, void *arg) {
     /* OCSPRequest only for a client that asked for a stapled response */
     certcb_args a = { SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name),
                       SSL_get_tlsext_status_type(ssl) == TLSEXT_STATUSTYPE_ocsp };
-    if (!lt_emit(&s->h, "certcb", push_certcb, &a)) return 0;
+    if (lt_hooks_emit(s, "certcb", push_certcb, &a) <= 0) return 0;
   }
   if (s->closed) return 0;
   switch (s->cert_state) {
@@ -183,8 +194,7 @@ static int status_cb(SSL *ssl, void *arg) {
   bytes b = { NULL, 0 };
   long len = SSL_get_tlsext_status_ocsp_resp(ssl, &b.p);
   if (b.p && len > 0) b.n = (size_t)len;
-  lt_emit(&s->h, "ocspresponse", push_bytes, &b);
-  return !s->closed;
+  return lt_hooks_emit(s, "ocspresponse", push_bytes, &b) >= 0 && !s->closed;
 }
 
 /* ---------- PSK ---------- */
@@ -351,7 +361,7 @@ static void push_keylog_line(lua_State *L, void *ud) {
 static void keylog_cb(const SSL *ssl, const char *line) {
   lt_stream *s = SSL_get_app_data(ssl);
   if (s == NULL || s->closed || !(s->hooks & HOOK_KEYLOG)) return;
-  lt_emit(&s->h, "keylog", push_keylog_line, (void *)line);
+  lt_hooks_emit(s, "keylog", push_keylog_line, (void *)line);
 }
 
 /* After the first handshake, a new one is a renegotiation (TLS 1.2 and below):
@@ -365,7 +375,7 @@ static void info_cb(const SSL *ssl, int where, int ret) {
   if (s->closed || !(s->hooks & HOOK_RENEG) || s->handshakes == 0 || SSL_version(ssl) >= TLS1_3_VERSION) return;
   const char *event = (where & SSL_CB_HANDSHAKE_START) ? (SSL_is_server(ssl) ? "renegotiation" : NULL)
                     : (where & SSL_CB_HANDSHAKE_DONE) && s->handshakes > 1 ? "renegotiated" : NULL;
-  if (event) lt_emit(&s->h, event, NULL, NULL);
+  if (event) lt_hooks_emit(s, event, NULL, NULL);
 }
 
 /* ---------- installing ---------- */
@@ -456,7 +466,7 @@ static int stream_npn_protocol(lua_State *L) {
 static int stream_set_alpn(lua_State *L) {
   lt_stream *s = hooked(L);
   size_t n;
-  const char *wire = luaL_checklstring(L, 2, &n);
+  const char *wire = lt_checkbytes(L, 2, &n);
   SSL_set_alpn_protos(s->ssl, (const unsigned char *)wire, (unsigned int)n);
   return 0;
 }
@@ -527,11 +537,10 @@ static int stream_finished(lua_State *L) {
 /* s:export_keying_material(length, label[, context]) */
 static int stream_export_keying_material(lua_State *L) {
   lt_stream *s = hooked(L);
-  lua_Integer len = luaL_checkinteger(L, 2);
+  lua_Integer len = lt_checkrange(L, 2, 1, 65536, "length");
   size_t llen, clen = 0;
   const char *label = luaL_checklstring(L, 3, &llen);
   const char *context = luaL_optlstring(L, 4, NULL, &clen);
-  luaL_argcheck(L, len > 0 && len <= 65536, 2, "length out of range");
   luaL_Buffer b;
   unsigned char *out = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)len);
   ERR_clear_error();

@@ -153,20 +153,6 @@ static int timer_close(lua_State *L) {
   return 0;
 }
 
-/* Plain getmetatable() gets a stand-in with the methods (for the REPL's
-   completion) and without __gc, so a script cannot finalize the object by
-   hand; debug.getmetatable still can, which the methods survive. */
-static void seal_class(lua_State *L, const char *name) {
-  luaL_getmetatable(L, name);
-  lua_createtable(L, 0, 2);
-  lua_getfield(L, -2, "__index");
-  lua_setfield(L, -2, "__index");
-  lua_pushstring(L, name);
-  lua_setfield(L, -2, "__name");
-  lua_setfield(L, -2, "__metatable");
-  lua_pop(L, 1);
-}
-
 static const luaL_Reg timer_methods[] = {
   {"start", timer_start}, {"again", timer_again}, {"stop", timer_stop},
   {"ref", timer_ref}, {"unref", timer_unref}, {"hasRef", timer_has_ref},
@@ -225,7 +211,6 @@ static const luaL_Reg loop_funcs[] = {
 
 void lt_open_loop(lua_State *L) {
   lt_newclass(L, TIMER_MT, timer_methods, timer_close);
-  seal_class(L, TIMER_MT);
   ev_check_init(&immediate_check, immediate_cb);
   ev_idle_init(&immediate_idle, idle_cb);
   luaL_setfuncs(L, loop_funcs, 0);

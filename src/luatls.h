@@ -67,6 +67,8 @@ typedef struct {
 void lt_push_failure(lua_State *L, const lt_failure *f);
 void lt_failure_pusher(lua_State *L, void *ud);
 const char *lt_errname(int err);
+const char *lt_checkbytes(lua_State *L, int idx, size_t *n);
+lua_Integer lt_checkrange(lua_State *L, int idx, lua_Integer min, lua_Integer max, const char *name);
 
 /* watcher helpers that respect ref/unref */
 void lt_io_start(lt_handle *h, ev_io *w);

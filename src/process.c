@@ -185,20 +185,6 @@ static int child_setref(lua_State *L) {
   return 0;
 }
 
-/* Plain getmetatable() gets a stand-in with the methods (for the REPL's
-   completion) and without __gc, so a script cannot finalize the object by
-   hand; debug.getmetatable still can, which the methods survive. */
-static void seal_class(lua_State *L, const char *name) {
-  luaL_getmetatable(L, name);
-  lua_createtable(L, 0, 2);
-  lua_getfield(L, -2, "__index");
-  lua_setfield(L, -2, "__index");
-  lua_pushstring(L, name);
-  lua_setfield(L, -2, "__name");
-  lua_setfield(L, -2, "__metatable");
-  lua_pop(L, 1);
-}
-
 static const luaL_Reg child_methods[] = {
   {"setref", child_setref},
   {NULL, NULL}
@@ -211,6 +197,5 @@ static const luaL_Reg process_funcs[] = {
 
 void lt_open_process(lua_State *L) {
   lt_newclass(L, CHILD_MT, child_methods, child_gc);
-  seal_class(L, CHILD_MT);
   luaL_setfuncs(L, process_funcs, 0);
 }

@@ -66,7 +66,7 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess) {
   int server = SSL_is_server(ssl);
   if (!server) SSL_CTX_remove_session(ctx, sess);
   if (s == NULL || s->closed || !(s->hooks & HOOK_SESSION_NEW)) return 0;
-  lt_emit(&s->h, server ? "newsession" : "session", push_new_session, sess);
+  lt_hooks_emit(s, server ? "newsession" : "session", push_new_session, sess);
   return 0;   /* we keep no reference */
 }
 
@@ -117,7 +117,9 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg) {
     if (n == 0) return SSL_CLIENT_HELLO_SUCCESS;
     s->resume_state = CERT_RUNNING;
     offered o = { id, n };
-    if (!lt_emit(&s->h, "resumesession", push_offered, &o)) return SSL_CLIENT_HELLO_SUCCESS;
+    int r = lt_hooks_emit(s, "resumesession", push_offered, &o);
+    if (r == 0) return SSL_CLIENT_HELLO_SUCCESS;
+    if (r < 0) return SSL_CLIENT_HELLO_ERROR;
   }
   if (s->closed) return SSL_CLIENT_HELLO_ERROR;
   return s->resume_state == CERT_RUNNING ? SSL_CLIENT_HELLO_RETRY : SSL_CLIENT_HELLO_SUCCESS;
@@ -305,7 +307,8 @@ static int context_session_cache(lua_State *L) {
 }
 
 static int context_set_timeout(lua_State *L) {
-  SSL_CTX_set_timeout(lt_checkcontext(L, 1), (long)luaL_checkinteger(L, 2));
+  SSL_CTX *ctx = lt_checkcontext(L, 1);
+  SSL_CTX_set_timeout(ctx, (long)lt_checkrange(L, 2, 0, INT32_MAX, "sessionTimeout"));
   return 0;
 }
 

@@ -107,6 +107,7 @@ void lt_hooks_install(lt_stream *s, int is_server);
 void lt_hooks_free(lt_stream *s);
 void lt_hooks_after_io(lt_stream *s);
 int lt_hooks_take_error(lt_stream *s, lt_failure *f);
+int lt_hooks_emit(lt_stream *s, const char *event, lt_pusher push, void *ud);
 
 /* tcp.c: closes a socket's fd, lingering if the peer must still read what was sent */
 void lt_socket_close(lt_stream *s);

@@ -6,6 +6,7 @@
 */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,7 +259,8 @@ static int stream_reset(lua_State *L) {
 
 static int stream_keepalive(lua_State *L) {
   lt_stream *s = lt_openstream(L);
-  int on = lua_toboolean(L, 2), delay = (int)luaL_optinteger(L, 3, 0);
+  int on = lua_toboolean(L, 2);
+  int delay = lua_isnoneornil(L, 3) ? 0 : (int)lt_checkrange(L, 3, 0, 32767, "initialDelay");
   setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
   if (on && delay > 0) setsockopt(s->fd, IPPROTO_TCP, TCP_KEEPIDLE, &delay, sizeof delay);
   return 0;
@@ -267,7 +269,7 @@ static int stream_keepalive(lua_State *L) {
 /* core.tcp_connect(ip, port) -> stream | nil, err */
 static int tcp_connect(lua_State *L) {
   const char *ip = luaL_checkstring(L, 1);
-  int port = (int)luaL_checkinteger(L, 2);
+  int port = (int)lt_checkrange(L, 2, 0, 65535, "port");
   struct sockaddr_storage ss;
   socklen_t len;
   int family = make_addr(L, ip, port, &ss, &len);
@@ -376,8 +378,8 @@ static void server_close_handle(lt_handle *h);
 /* core.tcp_listen(ip, port, backlog, ipv6only) -> server | nil, err */
 static int tcp_listen(lua_State *L) {
   const char *ip = luaL_checkstring(L, 1);
-  int port = (int)luaL_checkinteger(L, 2);
-  int backlog = (int)luaL_optinteger(L, 3, 511), one = 1;
+  int port = (int)lt_checkrange(L, 2, 0, 65535, "port");
+  int backlog = lua_isnoneornil(L, 3) ? 511 : (int)lt_checkrange(L, 3, 0, INT_MAX, "backlog"), one = 1;
   struct sockaddr_storage ss;
   socklen_t len;
   int family = make_addr(L, ip, port, &ss, &len);

@@ -56,6 +56,15 @@ static int flush_plain(lt_stream *s) {
   return 1;
 }
 
+/* a hook failed where OpenSSL could not be told (keylog, new session): the connection fails */
+static int hook_failed(lt_stream *s) {
+  lt_failure f;
+  if (!lt_hooks_take_error(s, &f)) return 0;
+  s->eof = 1;
+  lt_stream_emit_error(s, &f);
+  return 1;
+}
+
 static void handshake(lt_stream *s) {
   ERR_clear_error();
   errno = 0;
@@ -69,7 +78,7 @@ static void handshake(lt_stream *s) {
   }
   if (r == 1) {
     s->tls_state = TLS_OPEN;
-    lt_stream_emit(s, "secure");
+    if (!hook_failed(s)) lt_stream_emit(s, "secure");
     return;
   }
   if (e == SSL_ERROR_WANT_READ) { s->hs_want = EV_READ; return; }
@@ -94,7 +103,7 @@ static void tls_read(lt_stream *s) {
     int n = SSL_read(s->ssl, lt_readbuf + used, (int)(LT_CHUNK - used));
     int sys = errno, e = n > 0 ? SSL_ERROR_NONE : SSL_get_error(s->ssl, n);
     LT_SSL_LEAVE(s);
-    if (s->closed) return;
+    if (s->closed || hook_failed(s)) return;
     if (n > 0) {
       used += (size_t)n;
       if (used < LT_CHUNK) continue;
@@ -277,7 +286,11 @@ static int stream_starttls(lua_State *L) {
   int request_cert = lua_toboolean(L, 5), reject = lua_toboolean(L, 6);
   size_t prefix_len = 0;
   const char *prefix = luaL_optlstring(L, 7, NULL, &prefix_len);
-  if (s->closed || s->ssl) return luaL_error(L, "socket is closed or already secure");
+  if (s->closed || s->ssl) {
+    lt_push_error(L, s->closed ? "ERR_SOCKET_CLOSED" : "ERR_TLS_INVALID_STATE",
+                  s->closed ? "Socket is closed" : "Socket is already secure");
+    return lua_error(L);
+  }
   ERR_clear_error();
   SSL *ssl = SSL_new(ctx);
   if (ssl == NULL || !attach_bio(s, ssl, prefix, prefix_len)) {

@@ -312,7 +312,7 @@ void lt_push_x509(lua_State *L, X509 *x, int raw_only) {
 /* core.parse_certificate(pem_or_der) -> certificate object (for tests and tools) */
 static int core_parse_certificate(lua_State *L) {
   size_t n;
-  const char *p = luaL_checklstring(L, 1, &n);
+  const char *p = lt_checkbytes(L, 1, &n);
   X509 *x = NULL;
   if (n > 10 && memcmp(p, "-----BEGIN", 10) == 0) {
     BIO *bio = BIO_new_mem_buf(p, (int)n);
