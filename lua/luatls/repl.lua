@@ -24,8 +24,8 @@ local session = {}        -- every chunk run, for .save
 local history_file
 local last_sigint = false
 
-local function out(...) io.stdout:write(...) end
-local function err_out(...) io.stderr:write(...) end
+local function out(...) core.repl_write(1, ...) end
+local function err_out(...) core.repl_write(2, ...) end
 
 -- the frames below the line being run are the REPL's own: leave them out
 local function trim(trace)
@@ -67,6 +67,10 @@ end
 
 -- a method call that returns its receiver (chaining, as s:on(...) does) prints nothing
 local function returns_receiver(code, results)
+  -- io.write(...) and f:write(...) return the file: nothing to see
+  if results.n == 1 and io.type(results[1]) == 'file' and code:match('write%s*%b()%s*;?%s*$') then
+    return true
+  end
   if results.n ~= 1 or type(results[1]) ~= 'table' then return false end
   local path = code:match('^%s*([%a_][%w_%.]*):[%a_][%w_]*%s*%b()%s*;?%s*$')
   return path ~= nil and rawequal(resolve(path), results[1])
@@ -127,7 +131,6 @@ end
 local function on_line(line)
   last_sigint = false
   if line == nil then   -- Ctrl-D
-    out('\n')
     return M.exit(0)
   end
   remember(line)
@@ -152,20 +155,17 @@ local function on_line(line)
   core.repl_prompt(buffer and PROMPT2 or PROMPT)
 end
 
-local function on_sigint()
-  if core.repl_line() == '' and buffer == nil then
-    if last_sigint then
-      out('\n')
-      return M.exit(0)
-    end
+-- Ctrl-C at the prompt: what was typed stays on screen above a new prompt
+local function on_sigint(typed)
+  if typed == '' and buffer == nil then
+    if last_sigint then return M.exit(0) end
     last_sigint = true
-    out('(To exit, press Ctrl-C again or Ctrl-D or type .exit)')
+    out('(To exit, press Ctrl-C again or Ctrl-D or type .exit)\n')
   else
     last_sigint = false
   end
   buffer = nil
   core.repl_prompt(PROMPT)
-  core.repl_clear_line()
 end
 
 -- Completion -------------------------------------------------------------
@@ -225,14 +225,40 @@ function M.start()
   local home = os.getenv('HOME')
   history_file = os.getenv('LUATLS_HISTORY') or (home and home .. '/.luatls_history')
   if history_file then core.repl_read_history(history_file) end
-  -- output from callbacks first clears the prompt line; the loop redraws it
-  local write = getmetatable(io.stdout).__index.write
-  getmetatable(io.stdout).__index.write = function(f, ...)
-    if f == io.stdout or f == io.stderr then core.repl_hide() end
+  -- all output goes through the terminal layer, which clears the prompt
+  -- first and draws it again before the loop waits
+  local file_mt = getmetatable(io.stdout).__index
+  local write = file_mt.write
+  local function strings(name, ...)
+    local n = select('#', ...)
+    local t = table.pack(...)
+    for i = 1, n do
+      local v = t[i]
+      if math.type(v) == 'float' then t[i] = ('%.14g'):format(v)
+      elseif math.type(v) == 'integer' then t[i] = ('%d'):format(v)
+      elseif type(v) ~= 'string' then
+        error(("bad argument #%d to '%s' (string expected, got %s)"):format(i, name, type(v)), 3)
+      end
+    end
+    return table.unpack(t, 1, n)
+  end
+  file_mt.write = function(f, ...)
+    if rawequal(f, io.stdout) then core.repl_write(1, strings('write', ...)); return f end
+    if rawequal(f, io.stderr) then core.repl_write(2, strings('write', ...)); return f end
     return write(f, ...)
   end
-  local print_ = print
-  _G.print = function(...) core.repl_hide(); return print_(...) end
+  local io_write = io.write
+  io.write = function(...)
+    local f = io.output()
+    if rawequal(f, io.stdout) or rawequal(f, io.stderr) then return f:write(...) end
+    return io_write(...)
+  end
+  _G.print = function(...)
+    local n = select('#', ...)
+    local t = table.pack(...)
+    for i = 1, n do t[i] = tostring(t[i]) end
+    core.repl_write(1, table.concat(t, '\t', 1, n), '\n')
+  end
   -- errors in callbacks are reported, and the REPL goes on
   core.set_uncaught(function(e)
     if process:listenerCount('uncaughtException') > 0 then
