@@ -187,7 +187,10 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
   armed = 0;
-  luaL_error(L, "interrupted!");
+  luaL_where(L, 0);   /* where the running code was: "stdin:1: interrupted!" */
+  lua_pushliteral(L, "interrupted!");
+  lua_concat(L, 2);
+  lua_error(L);
 }
 
 static void interrupt_lua(void) {
