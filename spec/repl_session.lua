@@ -28,8 +28,14 @@ function R.session(steps, finish, options)
     child.stdout:on('data', function(d) io.stderr:write((d:gsub('\27', 'ESC'))) end)
   end
   local seen, from, i = '', 1, 1
-  local timer
-  local function advance()
+  local timer, poll
+  local advance
+  -- a condition may come true without output (another process): look again soon
+  local function look_again()
+    if poll then return end
+    poll = setTimeout(function() poll = nil; advance() end, 50)
+  end
+  function advance()
     while i <= #steps do
       local step = steps[i]
       if step.send then
@@ -47,8 +53,7 @@ function R.session(steps, finish, options)
         end, H.ms(step.pause))
         return
       elseif step.wait then
-        if not step.wait(seen, from) then return end
-        from = #seen + 1
+        if not step.wait(seen, from) then return look_again() end
         i = i + 1
       else
         local s, e = seen:find(step.expect, from, true)
@@ -82,6 +87,16 @@ function R.line(text) return { send = text .. '\r' } end
 function R.expect(text) return { expect = text } end
 function R.send(keys) return { send = keys } end
 function R.pause(ms) return { pause = ms } end
+
+-- waits for a line of output (not typed text) that starts with text
+function R.printed(text, cols)
+  return { wait = function(seen)
+    for _, l in ipairs(R.screen(seen, cols or 400)) do
+      if l:sub(1, #text) == text then return true end
+    end
+    return false
+  end }
+end
 
 -- the output without escape sequences and carriage returns: what the lines say
 function R.plain(out)

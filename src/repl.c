@@ -258,6 +258,8 @@ static void sigint_cb(EV_P_ ev_async *w, int revents) {
 
 /* ---------- lines ---------- */
 
+static int line_error = LUA_NOREF;   /* on_line raised: raised again out of libedit */
+
 static void line_handler(char *line) {
   lua_State *L = lt_state();
   /* libedit has moved to the next line and turned the editor off (at the
@@ -270,29 +272,64 @@ static void line_handler(char *line) {
   shown = 0;
   hidden = 0;
   at_col0 = 1;
+  got_line = 1;
+  if (!lua_checkstack(L, 4)) {
+    free(line);
+    return;
+  }
   lua_rawgeti(L, LUA_REGISTRYINDEX, line_ref);
   if (line) lua_pushstring(L, line);
   else lua_pushnil(L);
   free(line);
-  got_line = 1;
-  lt_call(L, 1);
+  /* libedit is on the C stack: no error may cross it */
+  if (lt_pcall(L, 1, 0) != LUA_OK) {
+    if (line_error == LUA_NOREF) line_error = luaL_ref(L, LUA_REGISTRYINDEX);
+    else lua_pop(L, 1);
+  }
+}
+
+static int input_pending(void) {
+  int avail = 0;
+  return ioctl(0, FIONREAD, &avail) == 0 && avail > 0;
+}
+
+/*
+** Everything the terminal has sent so far is read and run in one go, as
+** Node's REPL does with a chunk of input: pasted lines run one after the
+** other before timers, sockets or nextTick callbacks get a turn, as the
+** lines of a file do. Runs as a Lua function (lt_call), so that nextTick
+** callbacks queued by the lines run when all of them are done.
+*/
+static int read_input(lua_State *L) {
+  int first = 1;
+  do {
+    got_line = 0;
+    fresh = 0;
+    /* readable with nothing to read: the end of input (a hang-up, or Ctrl-D
+       that reached the terminal before the editor took it), which libedit
+       would drop */
+    if (first && !input_pending()) line_handler(NULL);
+    else rl_callback_read_char();
+    first = 0;
+    if (line_error != LUA_NOREF) {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, line_error);
+      luaL_unref(L, LUA_REGISTRYINDEX, line_error);
+      line_error = LUA_NOREF;
+      if (got_line && active) install();
+      return lua_error(L);
+    }
+    /* libedit leaves the line editor off after a line: turn it on again,
+       which also draws the prompt, so typing never blocks the loop */
+    if (got_line && active) install();
+  } while (active && input_pending());
+  return 0;
 }
 
 static void stdin_cb(EV_P_ ev_io *w, int revents) {
   (void)EV_A; (void)w; (void)revents;
-  int avail = 0;
-  got_line = 0;
-  fresh = 0;
-  /* readable with nothing to read: the end of input (a hang-up, or Ctrl-D
-     that reached the terminal before the editor took it), which libedit
-     would drop */
-  if (ioctl(0, FIONREAD, &avail) == 0 && avail == 0) line_handler(NULL);
-  else rl_callback_read_char();
-  if (got_line && active) {
-    /* libedit leaves the line editor off after a line: turn it on again,
-       which also draws the prompt, so typing never blocks the loop */
-    install();
-  }
+  lua_State *L = lt_state();
+  lua_pushcfunction(L, read_input);
+  lt_call(L, 0);
 }
 
 static void errpipe_cb(EV_P_ ev_io *w, int revents) {

@@ -5,6 +5,7 @@ local core = require('luatls.core')
 local errors = require('luatls.errors')
 local util = require('util')
 local fs = require('fs')
+local chunk = require('luatls.repl_chunk')
 
 local M = {}
 
@@ -46,16 +47,62 @@ local function incomplete(msg)
   return type(msg) == 'string' and msg:sub(-5) == '<eof>'
 end
 
--- 'return <line>' first, so expressions print; then the line as a statement
-local function compile(code)
-  local f = load('return ' .. code, '=stdin')
-  if f then return f end
-  return load(code, '=stdin')
+-- The REPL's scope: what top-level locals of its chunks declared (Node's
+-- REPL keeps `let` and `const` the same way), then the globals. Chunks run
+-- with it as _ENV; assignments to undeclared names go to the globals.
+local LOCALS = '__repl_locals'
+local declared, values = {}, {}
+local locals = setmetatable({}, {
+  __index = function(_, k) return values[k] end,
+  __newindex = function(_, k, v) declared[k] = true; values[k] = v end,
+})
+local env = setmetatable({}, {
+  __index = function(_, k)
+    if declared[k] then return values[k] end
+    if k == LOCALS then return locals end
+    return _G[k]
+  end,
+  __newindex = function(_, k, v)
+    if declared[k] then values[k] = v else _G[k] = v end
+  end,
+  __pairs = function()
+    local merged = {}
+    for k, v in pairs(_G) do merged[k] = v end
+    for k in pairs(declared) do merged[k] = values[k] end
+    return next, merged, nil
+  end,
+})
+M.env = env
+
+-- sets a name of the REPL's scope (`_`, `_error`)
+local function declare(name, v)
+  declared[name] = true
+  values[name] = v
 end
 
--- walks a.b.c from the globals without calling anything but __index tables
+local function load_chunk(text, name)
+  return load(chunk.rewrite_locals(text, LOCALS), name, 't', env)
+end
+
+-- How a chunk runs: { f = function, expr = the expression whose values print,
+-- prefix = statements before it }; or nil and the compiler's message.
+local function compile(code)
+  local f = load('return ' .. chunk.rewrite_locals(code, LOCALS), '=stdin', 't', env)
+  if f then return { f = f, expr = code } end
+  local g, msg = load_chunk(code, '=stdin')
+  if g then return { f = g, stmt = code } end
+  -- `a = 1; a`: statements, then an expression whose value prints
+  for _, split in ipairs(chunk.splits(code)) do
+    local prefix, suffix = split[1], split[2]
+    local h = load(chunk.rewrite_locals(prefix, LOCALS) .. ' return ' .. suffix, '=stdin', 't', env)
+    if h then return { f = h, expr = suffix, prefix = prefix } end
+  end
+  return nil, msg
+end
+
+-- walks a.b.c from the REPL's scope without calling anything but __index tables
 local function resolve(path)
-  local v = _G
+  local v = env
   for name in path:gmatch('[^.:]+') do
     if type(v) ~= 'table' and type(v) ~= 'userdata' then return nil end
     local ok, x = pcall(function() return v[name] end)
@@ -81,30 +128,40 @@ local function show(results)
   local parts = {}
   for i = 1, results.n do parts[i] = util.inspect(results[i]) end
   out(table.concat(parts, '\t'), '\n')
-  rawset(_G, '_', results[1])
+  declare('_', results[1])
 end
 
 local function run(code)
-  local f, msg = compile(code)
-  if not f then return false, msg end
-  session[#session + 1] = code
-  local results = table.pack(core.repl_call(f))
+  local c, msg = compile(code)
+  if not c then return false, msg end
+  local results = table.pack(core.repl_call(c.f))
   if results[1] then
-    local values = table.pack(table.unpack(results, 2, results.n))
-    if not returns_receiver(code, values) then show(values) end
+    local values_ = table.pack(table.unpack(results, 2, results.n))
+    -- an expression, or statements that end with `return ...`, print their values
+    local printed = values_.n > 0 and not returns_receiver(c.expr or code, values_)
+    if printed then show(values_) end
+    session[#session + 1] = { code = code, printed = printed, expr = c.expr, prefix = c.prefix }
   else
+    declare('_error', results[2])
     report(results[2])
   end
   return true
 end
 
+-- .load: the file runs here as one chunk; its top-level locals stay in scope
 local function load_file(path)
   local ok, text = pcall(fs.readFileSync, path)
   if not ok then report(text) return end
-  local f, msg = load(text, '@' .. path)
+  text = text:gsub('^#![^\n]*', '')
+  local f, msg = load_chunk(text, '@' .. path)
   if not f then err_out(msg, '\n') return end
   local r = table.pack(core.repl_call(f))
-  if not r[1] then report(r[2]) end
+  if r[1] then
+    session[#session + 1] = { code = text }
+  else
+    declare('_error', r[2])
+    report(r[2])
+  end
 end
 
 local commands = {}
@@ -117,7 +174,9 @@ function commands.load(arg)
 end
 function commands.save(arg)
   if arg == '' then err_out('usage: .save FILE\n') return end
-  local ok, e = pcall(fs.writeFileSync, arg, table.concat(session, '\n') .. '\n')
+  local lines = {}
+  for i, entry in ipairs(session) do lines[i] = entry.code end
+  local ok, e = pcall(fs.writeFileSync, arg, table.concat(lines, '\n') .. '\n')
   if ok then out('Session saved to: ', arg, '\n') else report(e) end
 end
 
