@@ -9,6 +9,9 @@ local chunk = require('luatls.repl_chunk')
 
 local M = {}
 
+-- modules that are globals in the REPL, as in Node's
+M.GLOBALS = { 'tls', 'net', 'fs', 'events', 'util' }
+
 local PROMPT, PROMPT2 = '> ', '.. '
 local HELP = [[
 .break    abandon the input of several lines
@@ -172,11 +175,52 @@ function commands.load(arg)
   if arg == '' then err_out('usage: .load FILE\n') return end
   load_file(arg)
 end
+-- .save: a script that does what the session did. Lines that failed are
+-- left out; expressions whose values were printed print them the same way.
+local SAVE_HEADER = [[
+-- A luatls REPL session, saved with .save; run it with: luatls %s
+%s
+local _, _error
+-- prints values as the REPL showed them, and keeps the first in _
+local function __show(...)
+  local n = select('#', ...)
+  if n == 0 then return end
+  local t = table.pack(...)
+  _ = t[1]
+  for i = 1, n do t[i] = util.inspect(t[i]) end
+  print(table.concat(t, '\t', 1, n))
+end
+]]
+
+function M.saved_session(path)
+  local names, mods = {}, {}
+  for i, name in ipairs(M.GLOBALS) do
+    names[i] = name
+    mods[i] = ("require('%s')"):format(name)
+  end
+  local parts = { SAVE_HEADER:format(path, ('local %s = %s'):format(table.concat(names, ', '), table.concat(mods, ', '))) }
+  for _, entry in ipairs(session) do
+    local code = entry.code
+    if entry.printed and entry.expr then
+      if entry.prefix then parts[#parts + 1] = entry.prefix end
+      -- a comment at its end would swallow the parenthesis
+      local plain = not entry.expr:find('[\n-]')
+      parts[#parts + 1] = '__show(' .. entry.expr .. (plain and ')' or '\n)')
+    elseif entry.printed then
+      -- statements that ended with return ...: in a file, return would end it
+      parts[#parts + 1] = '__show((function(...)\n' .. code .. '\nend)(...))'
+    elseif entry.expr and not load(code, '=check') then
+      parts[#parts + 1] = '_ = ' .. code   -- an expression that printed nothing (...)
+    else
+      parts[#parts + 1] = code
+    end
+  end
+  return table.concat(parts, '\n') .. '\n'
+end
+
 function commands.save(arg)
   if arg == '' then err_out('usage: .save FILE\n') return end
-  local lines = {}
-  for i, entry in ipairs(session) do lines[i] = entry.code end
-  local ok, e = pcall(fs.writeFileSync, arg, table.concat(lines, '\n') .. '\n')
+  local ok, e = pcall(fs.writeFileSync, arg, M.saved_session(arg))
   if ok then out('Session saved to: ', arg, '\n') else report(e) end
 end
 
@@ -278,7 +322,7 @@ function M.exit(code)
 end
 
 function M.start()
-  for _, name in ipairs({ 'tls', 'net', 'fs', 'events', 'util' }) do
+  for _, name in ipairs(M.GLOBALS) do
     if rawget(_G, name) == nil then rawset(_G, name, require(name)) end
   end
   local home = os.getenv('HOME')
