@@ -41,6 +41,7 @@ static int tty_out;                   /* stdout is a terminal: the prompt can be
 static int err_fd = 2;                /* the real stderr while fd 2 is the pipe */
 static int errpipe_fd = -1;           /* read end of the pipe that fd 2 writes to */
 static volatile sig_atomic_t evaluating, sigint_pending, waiting, armed;
+static volatile sig_atomic_t own;     /* the REPL's own code runs (reading a line, Ctrl-C) */
 static char *prompt;                  /* shown for the next line */
 static struct sigaction old_sigint;
 static char **candidates;
@@ -200,13 +201,14 @@ static void interrupt_lua(void) {
 }
 
 /*
-** While the loop waits, Ctrl-C is for the prompt: the loop is told. Else
-** Lua may be running (a line, or any callback): the hook stops it. If no
-** Lua ran before the loop waits again, it was meant for the prompt too.
+** While the loop waits, or the REPL itself is busy (between lines, after a
+** Ctrl-C), Ctrl-C is for the prompt: the loop is told. Else Lua may be
+** running (a line, or any callback): the hook stops it. If no Lua ran
+** before the loop waits again, it was meant for the prompt too.
 */
 static void on_sigint(int sig) {
   (void)sig;
-  if (waiting) {
+  if (waiting || (own && !evaluating)) {
     sigint_pending = 1;
     ev_async_send(lt_loop, &sigint_w);
   } else {
@@ -251,7 +253,9 @@ static void sigint_cb(EV_P_ ev_async *w, int revents) {
     rl_callback_handler_remove();
     installed = 0;
   }
+  own = 1;
   lt_call(L, 1);
+  own = 0;
   /* starting the editor again is what empties libedit's line */
   if (active && was_installed) install();
 }
@@ -326,10 +330,14 @@ static int read_input(lua_State *L) {
 }
 
 static void stdin_cb(EV_P_ ev_io *w, int revents) {
-  (void)EV_A; (void)w; (void)revents;
+  (void)w; (void)revents;
   lua_State *L = lt_state();
+  /* a Ctrl-C for the prompt that came before these keys goes first */
+  if (sigint_pending) sigint_cb(EV_A_ &sigint_w, 0);
   lua_pushcfunction(L, read_input);
+  own = 1;
   lt_call(L, 0);
+  own = 0;
 }
 
 static void errpipe_cb(EV_P_ ev_io *w, int revents) {
@@ -553,10 +561,6 @@ static int repl_write(lua_State *L) {
 static int repl_call(lua_State *L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
   evaluating = 1;
-  if (sigint_pending) {
-    sigint_pending = 0;
-    interrupt_lua();
-  }
   int status = lt_pcall(L, lua_gettop(L) - 1, LUA_MULTRET);
   evaluating = 0;
   lua_sethook(L, NULL, 0, 0);   /* a Ctrl-C that came too late to stop it */
