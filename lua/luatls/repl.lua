@@ -6,11 +6,12 @@ local errors = require('luatls.errors')
 local util = require('util')
 local fs = require('fs')
 local chunk = require('luatls.repl_chunk')
+local runtime = require('luatls.runtime')
 
 local M = {}
 
 -- modules that are globals in the REPL, as in Node's
-M.GLOBALS = { 'tls', 'net', 'fs', 'events', 'util' }
+M.GLOBALS = runtime.MODULE_GLOBALS
 
 local PROMPT, PROMPT2 = '> ', '.. '
 local HELP = [[
@@ -19,8 +20,10 @@ local HELP = [[
 .help     this text
 .load F   run the file F here
 .save F   save the lines entered in this session to the file F
-Expressions print their values; `_` holds the last one. Tab completes globals,
-fields after `.` and methods after `:`. tls, net, fs, events are preloaded.
+Expressions print their values; `_` holds the last value, `_error` the last
+error. Top-level locals stay for the next lines. Tab completes names, fields
+after `.` and methods after `:`. tls, net, fs, util, events, crypto,
+child_process and dns are globals.
 ]]
 
 local buffer = nil        -- lines of an incomplete chunk
@@ -322,9 +325,7 @@ function M.exit(code)
 end
 
 function M.start()
-  for _, name in ipairs(M.GLOBALS) do
-    if rawget(_G, name) == nil then rawset(_G, name, require(name)) end
-  end
+  runtime.install_module_globals()
   local home = os.getenv('HOME')
   history_file = os.getenv('LUATLS_HISTORY') or (home and home .. '/.luatls_history')
   if history_file then core.repl_read_history(history_file) end
@@ -367,6 +368,7 @@ function M.start()
     if process:listenerCount('uncaughtException') > 0 then
       process:emit('uncaughtException', e, 'uncaughtException')
     else
+      declare('_error', e)
       report(e)
     end
   end)

@@ -106,6 +106,32 @@ end
 M.install()
 M.console, M.process = console, process
 
+-- Node's core modules as globals, for the REPL, -e, -p and piped input (not
+-- for script files, as in Node): each is required when first used.
+M.MODULE_GLOBALS = { 'tls', 'net', 'fs', 'util', 'events', 'crypto', 'child_process', 'dns' }
+
+function M.install_module_globals()
+  local lazy = {}
+  for _, name in ipairs(M.MODULE_GLOBALS) do
+    if rawget(_G, name) == nil then lazy[name] = true end
+  end
+  local mt = getmetatable(_G) or {}
+  if mt.__luatlsModules then return end
+  local prev = mt.__index
+  mt.__luatlsModules = lazy
+  mt.__index = function(t, k)
+    if lazy[k] then
+      lazy[k] = nil
+      local m = require(k)
+      rawset(t, k, m)
+      return m
+    end
+    if type(prev) == 'function' then return prev(t, k) end
+    if prev ~= nil then return prev[k] end
+  end
+  setmetatable(_G, mt)
+end
+
 -- main ------------------------------------------------------------------
 
 local function report(err)
@@ -137,6 +163,7 @@ local USAGE = [[
 Usage: luatls [options] [script.lua | -] [arguments]
 
   -e, --eval CODE   run CODE
+  -p, --print CODE  run CODE and print its value
   -i, --interactive start the REPL (after the script, if one is given)
   -v, --version     print the version
   -h, --help        print this help
@@ -175,13 +202,32 @@ local function tls_flag(a)
   return a == '--use-openssl-ca'
 end
 
+-- -p: the code's values, printed as console.log prints them (nil for none)
+local function load_printing(code, name)
+  local f, err = load('return ' .. code, name)
+  if not f then f, err = load(code, name) end
+  if not f then
+    -- statements, then an expression (a = 1; a)
+    for _, split in ipairs(require('luatls.repl_chunk').splits(code)) do
+      f = load(split[1] .. ' return ' .. split[2], name)
+      if f then break end
+    end
+  end
+  if not f then return nil, err end
+  return function(...)
+    local r = table.pack(f(...))
+    if r.n == 0 then r = { n = 1 } end
+    console.log(table.unpack(r, 1, r.n))
+  end
+end
+
 local function version_line()
   return ('luatls %s (%s, %s)'):format(core.version, _VERSION, core.openssl_version)
 end
 
 function M.main(exe, ...)
   local args = table.pack(...)
-  local i, code, interactive = 1, nil, false
+  local i, code, interactive, print_result = 1, nil, false, false
   while i <= args.n do
     local a = args[i]
     if a == '-v' or a == '--version' then
@@ -193,9 +239,10 @@ function M.main(exe, ...)
     elseif a == '-i' or a == '--interactive' then
       interactive = true
       i = i + 1
-    elseif a == '-e' or a == '--eval' then
+    elseif a == '-e' or a == '--eval' or a == '-p' or a == '--print' then
       code = args[i + 1]
-      if not code then io.stderr:write('luatls: -e needs an argument\n'); return 9 end
+      if not code then io.stderr:write('luatls: ', a, ' needs an argument\n'); return 9 end
+      print_result = print_result or a == '-p' or a == '--print'
       i = i + 2
     elseif a:sub(1, 6) == '--tls-' or a == '--use-openssl-ca' then
       if not tls_flag(a) then
@@ -223,6 +270,8 @@ function M.main(exe, ...)
   local chunk, err
   if not code and not script then
     chunk = function() end
+  elseif code and print_result then
+    chunk, err = load_printing(code, '=(command line)')
   elseif code then
     chunk, err = load(code, '=(command line)')
   elseif script == '-' then
@@ -230,6 +279,7 @@ function M.main(exe, ...)
   else
     chunk, err = loadfile(script)
   end
+  if code or script == '-' then M.install_module_globals() end
   if not chunk then
     io.stderr:write('luatls: ', tostring(err), '\n')
     return 1
