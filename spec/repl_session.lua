@@ -10,9 +10,10 @@ local R = {}
 R.history = os.tmpname()
 
 local function env_for(extra)
+  -- values print without colours unless a spec asks for them (NO_COLOR = false)
   local env = { PATH = os.getenv('PATH'), HOME = os.getenv('HOME'), TERM = 'xterm',
-    LUATLS_HISTORY = R.history }
-  for k, v in pairs(extra or {}) do env[k] = v end
+    LUATLS_HISTORY = R.history, NO_COLOR = '1' }
+  for k, v in pairs(extra or {}) do env[k] = v or nil end
   return env
 end
 

@@ -40,13 +40,14 @@ local function trim(trace)
 end
 
 local function report(e)
-  if type(e) == 'table' then
-    err_out('Uncaught ', tostring(e), '\n')
-    if e.stack then err_out(trim(e.stack), '\n') end
-  else
-    err_out('Uncaught Error: ', trim(e), '\n')
-  end
+  if type(e) == 'table' and type(rawget(e, 'stack')) == 'string' then rawset(e, 'stack', trim(e.stack)) end
+  if type(e) ~= 'table' then e = trim(e) end
+  err_out(runtime.format_uncaught(e), '\n')
 end
+
+-- values as Node's REPL shows them: util.inspect, in colour on a terminal
+local inspect_options = { colors = false }
+local function inspect(v) return util.inspect(v, inspect_options) end
 
 -- lua.c's test for a chunk that is not finished yet
 local function incomplete(msg)
@@ -132,7 +133,7 @@ end
 local function show(results)
   if results.n == 0 then return end
   local parts = {}
-  for i = 1, results.n do parts[i] = util.inspect(results[i]) end
+  for i = 1, results.n do parts[i] = inspect(results[i]) end
   out(table.concat(parts, '\t'), '\n')
   declare('_', results[1])
 end
@@ -326,6 +327,8 @@ end
 
 function M.start()
   runtime.install_module_globals()
+  inspect_options.colors = core.isatty(1) and os.getenv('NO_COLOR') == nil
+    and os.getenv('NODE_DISABLE_COLORS') == nil and os.getenv('TERM') ~= 'dumb'
   local home = os.getenv('HOME')
   history_file = os.getenv('LUATLS_HISTORY') or (home and home .. '/.luatls_history')
   if history_file then core.repl_read_history(history_file) end

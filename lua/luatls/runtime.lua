@@ -134,15 +134,23 @@ end
 
 -- main ------------------------------------------------------------------
 
+-- "Uncaught <the error>" and its traceback: an error object with its fields
+-- (code, errno, syscall, address, port...), any other value as util.inspect
+-- shows it; a string is the message and traceback Lua made
+function M.format_uncaught(err)
+  if type(err) ~= 'table' then return 'Uncaught Error: ' .. tostring(err) end
+  local stack = rawget(err, 'stack')
+  rawset(err, 'stack', nil)
+  local ok, shown = pcall(util.inspect, err)
+  rawset(err, 'stack', stack)
+  if not ok then shown = tostring(err) end
+  local msg = 'Uncaught ' .. shown
+  if stack then msg = msg .. '\n' .. tostring(stack) end
+  return msg
+end
+
 local function report(err)
-  local msg
-  if type(err) == 'table' then
-    msg = 'Uncaught ' .. tostring(err)
-    if err.stack then msg = msg .. '\n' .. tostring(err.stack) end
-  else
-    msg = 'Uncaught Error: ' .. tostring(err)
-  end
-  io.stderr:write(msg, '\n')
+  io.stderr:write(M.format_uncaught(err), '\n')
 end
 
 -- runs f(...) and then the loop; returns the exit code
