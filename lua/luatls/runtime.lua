@@ -134,18 +134,98 @@ end
 
 -- main ------------------------------------------------------------------
 
+-- Tracebacks ------------------------------------------------------------
+
+-- the directory of the runtime's Lua files, as tracebacks name it
+local LUADIR = (debug.getinfo(1, 'S').source:match('^@(.*)luatls/runtime%.lua$'))
+
+-- frames of the runtime's own files are left out of printed tracebacks,
+-- unless --trace-internals or LUATLS_TRACE_INTERNALS=1 asks for them
+M.trace_internals = os.getenv('LUATLS_TRACE_INTERNALS') == '1'
+
+-- is this source (as a traceback shows it, maybe cut to "...tail") one of ours?
+local function internal(src)
+  if not LUADIR then return false end
+  if src:sub(1, #LUADIR) == LUADIR then return true end
+  local tail = src:match('^%.%.%.(.*)$')
+  if not tail then return false end
+  local name = tail:match('([^/]+%.lua)$')
+  if not name then return false end
+  for _, path in ipairs({ LUADIR .. name, LUADIR .. 'luatls/' .. name }) do
+    if path:sub(-#tail) == tail then return true end
+  end
+  return false
+end
+
+-- the source of a traceback line, or nil for [C] frames, tail calls, skips
+local function frame_source(line)
+  local body = line:match('^\t(.*)$')
+  if not body or body:match('^%[C%]') or body:match('^%(%.%.%.') or body:match('^%.%.%.\t') then return nil end
+  return body:match('^(.-):%d+:') or body:match('^(.-):')
+end
+
+-- Keeps the user's frames; a [C] frame or a tail call stays when the next
+-- Lua frame below it is the user's. Returns the lines and the first frame kept.
+function M.filter_traceback(trace)
+  local lines = {}
+  for l in (trace .. '\n'):gmatch('(.-)\n') do lines[#lines + 1] = l end
+  local kept, first = {}, nil
+  for i, l in ipairs(lines) do
+    local src = frame_source(l)
+    local keep
+    if l == 'stack traceback:' then
+      keep = false
+    elseif src then
+      keep = not internal(src)
+    else
+      keep = false
+      for j = i + 1, #lines do
+        local below = frame_source(lines[j])
+        if below then keep = not internal(below) break end
+      end
+    end
+    if keep then
+      kept[#kept + 1] = l
+      if src and not first then first = l:match('^\t(.-:%d+):') end
+    end
+  end
+  return kept, first
+end
+
+-- message and traceback with the runtime's frames left out; a message that
+-- names a place in the runtime names the user's first frame first
+function M.clean_trace(message, trace)
+  if M.trace_internals or not trace then return message, trace end
+  local kept, first = M.filter_traceback(trace)
+  local where, rest = message:match('^(.-):(%d+:.*)$')
+  if where and internal(where) and first then
+    local line, text = rest:match('^(%d+):%s?(.*)$')
+    message = ('%s: %s (in %s:%s)'):format(first, text, where:match('([^/]+)$'), line)
+  end
+  if #kept == 0 then
+    return message, 'stack traceback:\n\t(only the runtime\'s frames: --trace-internals shows them)'
+  end
+  return message, 'stack traceback:\n' .. table.concat(kept, '\n')
+end
+
 -- "Uncaught <the error>" and its traceback: an error object with its fields
 -- (code, errno, syscall, address, port...), any other value as util.inspect
 -- shows it; a string is the message and traceback Lua made
 function M.format_uncaught(err)
-  if type(err) ~= 'table' then return 'Uncaught Error: ' .. tostring(err) end
+  if type(err) ~= 'table' then
+    local text = tostring(err)
+    local message, trace = text:match('^(.-)\n(stack traceback:\n.*)$')
+    message, trace = M.clean_trace(message or text, trace)
+    return 'Uncaught Error: ' .. message .. (trace and ('\n' .. trace) or '')
+  end
   local stack = rawget(err, 'stack')
   rawset(err, 'stack', nil)
   local ok, shown = pcall(util.inspect, err)
   rawset(err, 'stack', stack)
   if not ok then shown = tostring(err) end
+  local _, trace = M.clean_trace('', type(stack) == 'string' and stack or nil)
   local msg = 'Uncaught ' .. shown
-  if stack then msg = msg .. '\n' .. tostring(stack) end
+  if trace then msg = msg .. '\n' .. trace end
   return msg
 end
 
@@ -174,6 +254,7 @@ Usage: luatls [options] [script.lua | -] [arguments]
   -p, --print CODE  run CODE and print its value
   -i, --interactive start the REPL (after the script, if one is given)
   -v, --version     print the version
+  --trace-internals tracebacks show the runtime's own frames too
   -h, --help        print this help
   --tls-cipher-list=LIST           the default cipher list (tls.DEFAULT_CIPHERS)
   --tls-min-v1.0 ... --tls-min-v1.3  the default minimum TLS version
@@ -182,7 +263,8 @@ Usage: luatls [options] [script.lua | -] [arguments]
   --tls-keylog=FILE                append TLS key material to FILE (NSS key log format)
 
 Environment: LUATLS_EXTRA_CA_CERTS=FILE adds trusted CAs; SSLKEYLOGFILE=FILE logs TLS
-keys as --tls-keylog does; LUATLS_PATH adds module paths.
+keys as --tls-keylog does; LUATLS_PATH adds module paths; LUATLS_TRACE_INTERNALS=1
+as --trace-internals.
 
 With no script, luatls starts the REPL on a terminal, or reads the script
 from standard input when that is not a terminal.
@@ -244,6 +326,10 @@ function M.main(exe, ...)
     elseif a == '-h' or a == '--help' then
       io.stdout:write(USAGE)
       return 0
+    elseif a == '--trace-internals' then
+      M.trace_internals = true
+      process.execArgv[#process.execArgv + 1] = a
+      i = i + 1
     elseif a == '-i' or a == '--interactive' then
       interactive = true
       i = i + 1
