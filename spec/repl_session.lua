@@ -101,7 +101,7 @@ end
 
 -- the output without escape sequences and carriage returns: what the lines say
 function R.plain(out)
-  return (out:gsub('\27%[[%d;?]*[%a@]', ''):gsub('\27[()][%w]', ''):gsub('\r', ''))
+  return (out:gsub('\27%[[%d;?]*[%a@]', ''):gsub('\27[()][%w]', ''):gsub('[\r\7]', ''))
 end
 
 -- What a terminal shows at the end: the output played on a screen of cols

@@ -277,21 +277,61 @@ end
 
 -- Completion -------------------------------------------------------------
 
--- the names a value offers: its own keys and those of its __index chain
-local function names_of(v, methods_only)
-  local seen, list = {}, {}
-  local depth = 0
-  while v ~= nil and depth < 10 do
-    if type(v) == 'table' then
-      for k, x in pairs(v) do
-        if type(k) == 'string' and k:match('^[%a_][%w_]*$') and not seen[k]
-          and (not methods_only or type(x) == 'function') then
-          seen[k] = true
-          list[#list + 1] = k
+-- what luatls.class gives every class and instance: not for typing
+local Object = require('luatls.class')
+local CLASS_INTERNALS = { new = true, extend = true, init = true, instanceof = true, super = true }
+
+-- fields that a module makes when first read (an __index function), which
+-- walking its tables cannot see; a module may list its own in __keys
+local LAZY = {
+  tls = { 'rootCertificates' },
+  crypto = { constants = { 'defaultCipherList' } },
+}
+
+local function lazy_fields(v, mt)
+  local list = {}
+  if type(mt) == 'table' and type(rawget(mt, '__keys')) == 'table' then
+    for _, k in ipairs(rawget(mt, '__keys')) do list[#list + 1] = k end
+  end
+  for modname, fields in pairs(LAZY) do
+    local mod = package.loaded[modname]
+    if mod ~= nil then
+      if rawequal(v, mod) then
+        for _, k in ipairs(fields) do list[#list + 1] = k end
+      end
+      for field, sub in pairs(fields) do
+        if type(field) == 'string' and type(mod) == 'table' and rawequal(v, rawget(mod, field)) then
+          for _, k in ipairs(sub) do list[#list + 1] = k end
         end
       end
     end
+  end
+  return list
+end
+
+-- the names a value offers that can be typed after `.` or `:` (methods):
+-- its own keys, those of its __index chain and its lazy fields; not Lua
+-- keywords (t.end is a syntax error), not class machinery, and no
+-- _-prefixed internals (but _end, Node's end); globals keep _G and _VERSION
+local function names_of(v, methods_only, globals)
+  local seen, list = {}, {}
+  local function offer(k, x)
+    if type(k) ~= 'string' or seen[k] or not k:match('^[%a_][%w_]*$') or chunk.KEYWORDS[k] then return end
+    if k:sub(1, 1) == '_' and not globals and k ~= '_end' then return end
+    if CLASS_INTERNALS[k] and (k == 'super' or k == 'init' or rawequal(x, Object[k])) then return end
+    if methods_only and type(x) ~= 'function' then return end
+    seen[k] = true
+    list[#list + 1] = k
+  end
+  local depth = 0
+  while v ~= nil and depth < 10 do
     local mt = getmetatable(v)
+    if type(v) == 'table' then
+      for k, x in pairs(v) do offer(k, x) end
+      for _, k in ipairs(lazy_fields(v, mt)) do
+        if not methods_only then offer(k, nil) end
+      end
+    end
     v = type(mt) == 'table' and type(rawget(mt, '__index')) == 'table' and rawget(mt, '__index') or nil
     depth = depth + 1
   end
@@ -299,18 +339,45 @@ local function names_of(v, methods_only)
   return list
 end
 
-local KEYWORDS = { 'and', 'break', 'do', 'else', 'elseif', 'end', 'false', 'for', 'function',
-  'goto', 'if', 'in', 'local', 'nil', 'not', 'or', 'repeat', 'return', 'then', 'true', 'until', 'while' }
+-- the value before a `.` or `:` that the word starts with, from the line:
+-- require('tls'), or a.b.c
+local function base_value(before)
+  local name = before:match('require%s*%(?%s*[\'"]([%w_.%-]+)[\'"]%s*%)?%s*$')
+  if name then
+    if package.loaded[name] ~= nil then return package.loaded[name] end
+    for _, g in ipairs(runtime.MODULE_GLOBALS) do
+      if g == name then return require(name) end
+    end
+    return nil
+  end
+  local path = before:match('([%a_][%w_]*[%w_.:]*)%s*$')
+  if path then return resolve(path) end
+end
 
-function M.complete(word)
-  local base, sep, prefix = word:match('^(.*)([.:])([%w_]*)$')
+-- complete(word, line): the candidates for the word before the cursor (the
+-- line is the text up to it)
+function M.complete(word, line)
+  line = line or word
+  local base, sep, prefix = word:match('^(.-)([.:])([%w_]*)$')
   local candidates, from = {}, nil
   if base then
-    from = names_of(resolve(base), sep == ':')
+    local v
+    if base == '' then
+      v = base_value(line:sub(1, #line - #word))
+    else
+      v = resolve(base)
+    end
+    from = names_of(v, sep == ':', false)
   else
     prefix, base, sep = word, '', ''
-    from = names_of(_G)
-    for _, k in ipairs(KEYWORDS) do from[#from + 1] = k end
+    local seen = {}
+    from = {}
+    local function add(k) if not seen[k] then seen[k] = true; from[#from + 1] = k end end
+    for _, k in ipairs(names_of(_G, false, true)) do add(k) end
+    for k in pairs(declared) do if type(k) == 'string' then add(k) end end
+    for _, k in ipairs(runtime.MODULE_GLOBALS) do add(k) end
+    for k in pairs(chunk.KEYWORDS) do add(k) end
+    table.sort(from)
   end
   for _, name in ipairs(from) do
     if name:sub(1, #prefix) == prefix then candidates[#candidates + 1] = base .. sep .. name end
