@@ -269,7 +269,13 @@ static void line_handler(char *line) {
   /* libedit has moved to the next line and turned the editor off (at the
      end of input it may not have: off in any case) */
   if (line == NULL && installed) {
-    if (shown) leave_line();
+    /* the prompt stays, without the ^D libedit echoed after it */
+    if (shown && prompt) {
+      term_puts("\r");
+      term_puts(prompt);
+      term_puts("\033[K\r\n");
+      shown = 0;
+    }
     rl_callback_handler_remove();
   }
   installed = 0;
