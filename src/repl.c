@@ -236,6 +236,22 @@ static void after_wait(EV_P) {
 }
 
 /* Ctrl-C at the prompt: what was typed stays on screen, Lua decides the rest. */
+typedef struct {
+  const char *p;               /* NULL: nil */
+  size_t n;
+} text;
+
+/* protected: calls the function (1) with the text (2, light userdata) as a
+   string, so that making the string cannot raise through libedit or libev */
+static int call_with_text(lua_State *L) {
+  text *t = lua_touserdata(L, 2);
+  lua_settop(L, 1);
+  if (t->p) lua_pushlstring(L, t->p, t->n);
+  else lua_pushnil(L);
+  lua_call(L, 1, 0);
+  return 0;
+}
+
 static void sigint_cb(EV_P_ ev_async *w, int revents) {
   (void)EV_A; (void)w; (void)revents;
   if (!sigint_pending || sigint_ref == LUA_NOREF || !active) return;
@@ -246,15 +262,18 @@ static void sigint_cb(EV_P_ ev_async *w, int revents) {
     redraw();
     leave_line();
   }
+  text t = { "", 0 };
+  if (!fresh && rl_line_buffer != NULL && was_installed) t = (text){ rl_line_buffer, (size_t)rl_end };
+  if (!lua_checkstack(L, 4)) return;
+  lua_pushcfunction(L, call_with_text);
   lua_rawgeti(L, LUA_REGISTRYINDEX, sigint_ref);
-  if (!fresh && rl_line_buffer != NULL && was_installed) lua_pushlstring(L, rl_line_buffer, (size_t)rl_end);
-  else lua_pushliteral(L, "");
+  lua_pushlightuserdata(L, &t);
   if (installed) {
     rl_callback_handler_remove();
     installed = 0;
   }
   own = 1;
-  lt_call(L, 1);
+  lt_call(L, 2);
   own = 0;
   /* starting the editor again is what empties libedit's line */
   if (active && was_installed) install();
@@ -263,6 +282,7 @@ static void sigint_cb(EV_P_ ev_async *w, int revents) {
 /* ---------- lines ---------- */
 
 static int line_error = LUA_NOREF;   /* on_line raised: raised again out of libedit */
+
 
 static void line_handler(char *line) {
   lua_State *L = lt_state();
@@ -287,13 +307,15 @@ static void line_handler(char *line) {
     free(line);
     return;
   }
+  text t = { line, line ? strlen(line) : 0 };
+  lua_pushcfunction(L, call_with_text);
   lua_rawgeti(L, LUA_REGISTRYINDEX, line_ref);
-  if (line) lua_pushstring(L, line);
-  else lua_pushnil(L);
-  free(line);
+  lua_pushlightuserdata(L, &t);
   /* libedit is on the C stack: no error may cross it */
-  if (lt_pcall(L, 1, 0) != LUA_OK) {
-    if (line_error == LUA_NOREF) line_error = luaL_ref(L, LUA_REGISTRYINDEX);
+  int status = lt_pcall(L, 2, 0);
+  free(line);
+  if (status != LUA_OK) {
+    if (line_error == LUA_NOREF) line_error = lt_keep_error(L);
     else lua_pop(L, 1);
   }
 }
@@ -322,8 +344,7 @@ static int read_input(lua_State *L) {
     else rl_callback_read_char();
     first = 0;
     if (line_error != LUA_NOREF) {
-      lua_rawgeti(L, LUA_REGISTRYINDEX, line_error);
-      luaL_unref(L, LUA_REGISTRYINDEX, line_error);
+      lt_push_kept_error(L, line_error);
       line_error = LUA_NOREF;
       if (got_line && active) install();
       return lua_error(L);
