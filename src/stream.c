@@ -229,6 +229,10 @@ static void stream_close_handle(lt_handle *h) {
   if (s->closed) return;
   lt_io_stop(&s->h, &s->rio);
   lt_io_stop(&s->h, &s->wio);
+  /* an event fed to a watcher that is not active (a hook's answer) would
+     otherwise be delivered after the stream's memory is gone */
+  ev_clear_pending(lt_loop, &s->rio);
+  ev_clear_pending(lt_loop, &s->wio);
   unmark_dirty(s);
   s->closed = 1;
   if (s->in_ssl == 0) close_fd(s);
