@@ -189,7 +189,8 @@ function Socket:_onConnect()
   self._pendingWrites = nil
   if p then for i = 1, #p do self:_write(p[i][1], p[i][2]) end end
   if self._pendingEnd then self._handle:shutdown() end
-  self:emit('connect')
+  -- the socket is passed, for Lua listeners that have no `this` (Node passes nothing)
+  self:emit('connect', self)
   self:emit('ready')
 end
 
@@ -547,7 +548,8 @@ function Server:listen(...)
     h:start(function(_, ch) self:_onconnection(ch) end)
     if not self._refed then h:setref(false) end
     self.listening = true
-    nextTick(function() if self._handle == h then self:emit('listening') end end)
+    -- the server is passed, for Lua callbacks that have no `this`
+    nextTick(function() if self._handle == h then self:emit('listening', self) end end)
   end
   if host == nil then bind('::')
   elseif core.isip(host) ~= 0 then bind(host)

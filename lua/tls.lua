@@ -225,7 +225,8 @@ local function client_secure(s)
   else
     s.authorized = true
   end
-  s:emit('secureConnect')
+  -- the socket is passed, for Lua listeners that have no `this` (Node passes nothing)
+  s:emit('secureConnect', s)
 end
 
 local function mark_secured(s)
