@@ -1,4 +1,4 @@
--- net: TCP sockets and servers, as in Node.
+-- net: TCP and Unix domain sockets and servers, as in Node.
 local core = require('luatls.core')
 local errors = require('luatls.errors')
 local stream = require('stream')
@@ -18,6 +18,12 @@ local function check_port(port, name)
   return n
 end
 net._check_port = check_port
+
+-- as Node: a string that is not a number >= 0 names a Unix socket
+function net._isPipeName(s)
+  local n = type(s) == 'string' and tonumber(s)
+  return type(s) == 'string' and not (n and n >= 0)
+end
 
 function net.isIP(s) return type(s) == 'string' and core.isip(s) or 0 end
 function net.isIPv4(s) return net.isIP(s) == 4 end
@@ -175,12 +181,16 @@ handlers.connect = function(s)
   s:_onConnect()
 end
 
+-- names the address a connect failed for (a Unix socket's: its path), as Node does
+local function at_target(err, t)
+  err.address, err.port = t.path or t.address, t.port
+  err.message = t.path and (err.message .. ' ' .. t.path) or ('%s %s:%d'):format(err.message, t.address, t.port)
+  return err
+end
+
 handlers.error = function(s, err)
   if s.connecting and s:_tryNextAddress(err) then return end
-  if err.syscall == 'connect' and s._target then
-    err.address, err.port = s._target.address, s._target.port
-    err.message = ('%s %s:%d'):format(err.message, err.address, err.port)
-  end
+  if err.syscall == 'connect' and s._target then at_target(err, s._target) end
   s:destroy(err)
 end
 
@@ -390,6 +400,8 @@ end
 local function connect_args(...)
   local a, b, c = ...
   if type(a) == 'table' then return a, (type(b) == 'function' and b or nil) end
+  -- as Node: a string that is not a number names a Unix socket
+  if net._isPipeName(a) then return { path = a }, (type(b) == 'function' and b or nil) end
   local options = { port = a }
   if type(b) == 'string' then options.host = b
   elseif type(b) == 'function' then c = b end
@@ -398,12 +410,17 @@ end
 net._connect_args = connect_args
 
 function Socket:_connectTo(address, port)
-  self._target = { address = address, port = port }
-  local h, err = core.tcp_connect(address, port)
+  local h, err
+  if port == nil then
+    self._target = { path = address }
+    h, err = core.pipe_connect(address)
+  else
+    self._target = { address = address, port = port }
+    h, err = core.tcp_connect(address, port)
+  end
   if not h then
-    if self:_tryNextAddress(err) then return end
-    err.address, err.port = address, port
-    err.message = ('%s %s:%d'):format(err.message, address, port)
+    if port and self:_tryNextAddress(err) then return end
+    at_target(err, self._target)
     nextTick(function() self:destroy(err) end)
     return
   end
@@ -434,7 +451,9 @@ end
 
 function Socket:connect(...)
   local options, cb = connect_args(...)
-  local port = check_port(options.port, 'Port')
+  local path = options.path
+  if path ~= nil then errors.check('options.path', path, 'string') end
+  local port = path == nil and check_port(options.port, 'Port') or nil
   local family = check_family(options.family)
   local host = options.host or 'localhost'
   if type(host) ~= 'string' then error(errors.invalid_arg_type('options.host', 'of type string', host), 2) end
@@ -442,6 +461,10 @@ function Socket:connect(...)
   self.connecting = true
   self.writable = true
   if cb then self:once('connect', cb) end
+  if path then
+    self:_connectTo(path)
+    return self
+  end
   if core.isip(host) ~= 0 then
     self:_connectTo(host, port)
     return self
@@ -456,7 +479,6 @@ function Socket:connect(...)
     end
     self:emit('lookup', nil, list[1].address, list[1].family, host)
     self._addresses, self._addressIndex = list, 1
-    self._target = { port = port }
     self:_connectTo(list[1].address, port)
   end)
   return self
@@ -495,8 +517,9 @@ function net.createServer(options, listener) return Server(options, listener) en
 Server.__name = 'Server'
 function Server.__tostring(s)
   local a = s:address()
+  if type(a) == 'table' then a = hostport(a.address, a.port) end
   return ('%s { %s, %d connections }'):format(getmetatable(s).__name,
-    a and ('listening on ' .. hostport(a.address, a.port)) or 'not listening', s._connections)
+    a and ('listening on ' .. a) or 'not listening', s._connections)
 end
 
 local LISTEN_REASONS = {
@@ -504,23 +527,48 @@ local LISTEN_REASONS = {
   EADDRNOTAVAIL = 'address not available', EAFNOSUPPORT = 'address family not supported',
 }
 
--- listen([port][, host][, backlog][, cb]) or listen(options[, cb])
+-- listen([port][, host][, backlog][, cb]), listen(path[, backlog][, cb]) or listen(options[, cb])
 local function listen_args(...)
   local n = select('#', ...)
   local args = { ... }
   local cb
   if n > 0 and type(args[n]) == 'function' then cb = args[n]; args[n] = nil end
   local a = args[1]
-  if type(a) == 'table' then return a, cb end
+  if type(a) == 'table' then return a, cb, true end
   local options = { port = a }
+  if net._isPipeName(a) then options = { path = a } end
   if type(args[2]) == 'string' then options.host, options.backlog = args[2], args[3]
   elseif type(args[2]) == 'number' then options.backlog = args[2] end
   return options, cb
 end
 
+-- a listen option that would not be honoured is refused, never replaced by a TCP port
+local function bad_listen(options, why)
+  return errors.new('ERR_INVALID_ARG_VALUE', ("The argument 'options' %s. Received %s")
+    :format(why, require('util').inspect(options, { depth = 1 })), { option = 'options' }, 'TypeError')
+end
+
+local function check_listen(options, from_table)
+  local path = options.path
+  if options.fd ~= nil or options.handle ~= nil then
+    return bad_listen(options, 'has fd or handle, which luatls cannot listen on')
+  end
+  if path ~= nil then
+    if type(path) ~= 'string' or path == '' or (path:byte(1) ~= 0 and path:find('\0', 1, true)) then
+      return bad_listen(options, 'is invalid')
+    end
+    if options.port ~= nil then return bad_listen(options, 'must have the property "port" or "path", not both') end
+  elseif from_table and options.port == nil then
+    return bad_listen(options, 'must have the property "port" or "path"')
+  end
+end
+
 function Server:listen(...)
-  local options, cb = listen_args(...)
-  local port = options.port == nil and 0 or check_port(options.port, 'options.port')
+  local options, cb, from_table = listen_args(...)
+  local bad = check_listen(options, from_table)
+  if bad then error(bad, 2) end
+  local path = options.path
+  local port = (options.port == nil or path) and 0 or check_port(options.port, 'options.port')
   -- an int for listen(2); Node lets any number through and uses what it can
   local backlog = errors.check_number('backlog', options.backlog, nil, nil, { optional = true })
   if backlog then backlog = math.floor(math.max(0, math.min(backlog, 0x7fffffff))) end
@@ -534,24 +582,27 @@ function Server:listen(...)
   if cb then self:once('listening', cb) end
   self._closing = false
   local function bind(ip)
-    local h, err = core.tcp_listen(ip, port, backlog, options.ipv6Only)
-    if not h and host == nil then h, err = core.tcp_listen('0.0.0.0', port, backlog) end
+    local h, err
+    if path then h, err = core.pipe_listen(path, backlog, options.readableAll, options.writableAll)
+    else h, err = core.tcp_listen(ip, port, backlog, options.ipv6Only) end
+    if not h and host == nil and not path then h, err = core.tcp_listen('0.0.0.0', port, backlog) end
     if not h then
-      err.address, err.port = ip, port
-      err.message = ('listen %s: %s %s:%d'):format(err.code, LISTEN_REASONS[err.code] or err.code,
-        ip == '::' and '::' or ip, port)
+      -- as Node: a path's error has the path and port -1
+      err.address, err.port = path or ip, path and -1 or port
+      err.message = ('listen %s: %s %s'):format(err.code, LISTEN_REASONS[err.code] or err.code,
+        path or ('%s:%d'):format(ip, port))
       err.syscall = 'listen'
       nextTick(function() self:emit('error', err) end)
       return
     end
-    self._handle = h
+    self._handle, self._path = h, path
     h:start(function(_, ch) self:_onconnection(ch) end)
     if not self._refed then h:setref(false) end
     self.listening = true
     -- the server is passed, for Lua callbacks that have no `this`
     nextTick(function() if self._handle == h then self:emit('listening', self) end end)
   end
-  if host == nil then bind('::')
+  if host == nil or path then bind('::')
   elseif core.isip(host) ~= 0 then bind(host)
   else
     core.getaddrinfo(host, 0, function(err, list)
@@ -628,6 +679,7 @@ end
 
 function Server:address()
   if not self._handle then return nil end
+  if self._path then return self._path end
   local a, p, f = self._handle:sockname()
   return { address = a, port = p, family = f }
 end

@@ -324,7 +324,8 @@ local function connect_args(...)
   local options = {}
   local i = 1
   if type(args[1]) ~= 'table' and args.n >= 1 then
-    options.port = args[1]
+    -- as net.connect: a string that is not a number is a Unix socket's path
+    if net._isPipeName(args[1]) then options.path = args[1] else options.port = args[1] end
     i = 2
     if type(args[2]) == 'string' then options.host = args[2]; i = 3 end
   end
@@ -355,7 +356,7 @@ function tls.connect(...)
   local options, cb = connect_args(...)
   if options.socket == nil then
     options.host = options.host or 'localhost'
-    net._check_port(options.port, 'Port')
+    if options.path == nil then net._check_port(options.port, 'Port') end
   end
   if options.checkServerIdentity ~= nil then
     errors.check('options.checkServerIdentity', options.checkServerIdentity, 'function')
@@ -372,7 +373,8 @@ function tls.connect(...)
   if servername == nil and core.isip(options.host) == 0 then servername = options.host end
   s._servername = servername
   if cb then s:once('secureConnect', cb) end
-  s:connect({ port = options.port, host = options.host, family = options.family })
+  -- path, port, host, family, as in Node
+  s:connect(options)
   return s
 end
 
