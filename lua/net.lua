@@ -622,9 +622,15 @@ end
 
 function Server:_onconnection(handle)
   if self.maxConnections and self._connections >= self.maxConnections then
-    local a, p, f = handle:peername()
+    -- as Node 20: both ends of a TCP connection; nothing for a Unix socket
+    local info
+    if not self._path then
+      local la, lp, lf = handle:sockname()
+      local ra, rp, rf = handle:peername()
+      info = { localAddress = la, localPort = lp, localFamily = lf, remoteAddress = ra, remotePort = rp, remoteFamily = rf }
+    end
     handle:close()
-    self:emit('drop', { remoteAddress = a, remotePort = p, remoteFamily = f })
+    if info then self:emit('drop', info) else self:emit('drop') end
     return
   end
   -- a socket that cannot be made fails that connection only: the server goes on
