@@ -1,6 +1,7 @@
 -- net: TCP and Unix domain sockets and servers, as in Node.
 local core = require('luatls.core')
 local errors = require('luatls.errors')
+local abort = require('luatls.abort')
 local stream = require('stream')
 local tick = require('luatls.tick')
 
@@ -60,10 +61,18 @@ function Socket:init(options)
   stream.Stream.init(self)
   options = options or {}
   if options.allowHalfOpen == true then self.allowHalfOpen = true end
-  local w = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, HWM)
-  local r = errors.check_number('options.readableHighWaterMark', options.readableHighWaterMark, 0, nil, HWM)
+  -- as Node's streams: highWaterMark sets both sides and wins over the other two
+  local hwm = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, HWM)
+  local r = hwm or errors.check_number('options.readableHighWaterMark', options.readableHighWaterMark, 0, nil, HWM)
+  local w = hwm or errors.check_number('options.writableHighWaterMark', options.writableHighWaterMark, 0, nil, HWM)
   if w then self.writableHighWaterMark = w end
   if r then self.readableHighWaterMark = r end
+  if options.noDelay then self._noDelay = true end
+  if options.keepAlive then
+    self:setKeepAlive(true, errors.check_number('options.keepAliveInitialDelay', options.keepAliveInitialDelay,
+      nil, nil, { optional = true }))
+  end
+  if options.signal ~= nil then self:_abortWith(abort.check('options.signal', options.signal)) end
   if options.handle then
     self:_attach(options.handle)
     self:_connected()
@@ -105,6 +114,9 @@ function Socket:_attach(handle)
   local hs = self._handlers
   handle:start(function(ev, ...) return hs[ev](self, ...) end)
   if not self._refed then handle:setref(false) end
+  -- TCP options asked for before there was a socket (Node applies them at connect)
+  if self._noDelay then handle:nodelay(true) end
+  if self._keepAlive then handle:keepalive(true, self._keepAliveDelay) end
   if self._flowing ~= false then handle:read_start() end
 end
 
@@ -181,8 +193,11 @@ handlers.connect = function(s)
   s:_onConnect()
 end
 
--- names the address a connect failed for (a Unix socket's: its path), as Node does
+-- names the address a connect (or the bind before it) failed for, as Node does
 local function at_target(err, t)
+  if err.syscall == 'bind' then
+    t = { address = t.localAddress or (t.address:find(':', 1, true) and '::' or '0.0.0.0'), port = t.localPort or 0 }
+  end
   err.address, err.port = t.path or t.address, t.port
   err.message = t.path and (err.message .. ' ' .. t.path) or ('%s %s:%d'):format(err.message, t.address, t.port)
   return err
@@ -364,17 +379,18 @@ function Socket:setTimeout(ms, cb)
   return self
 end
 
+-- both are remembered and applied when the socket exists, as in Node
 function Socket:setNoDelay(on)
+  self._noDelay = on ~= false
   if self._handle and not self.destroyed then self._handle:nodelay(on ~= false) end
   return self
 end
 
 function Socket:setKeepAlive(enable, delay)
   delay = errors.check_number('initialDelay', delay, nil, nil, { optional = true }) or 0
-  if self._handle and not self.destroyed then
-    -- whole seconds, within what the kernel takes (Node lets any number through)
-    self._handle:keepalive(enable == true, math.floor(math.max(0, math.min(delay, 0x7fffffff)) / 1000))
-  end
+  -- whole seconds, within what the kernel takes (Node lets any number through)
+  self._keepAlive, self._keepAliveDelay = enable == true, math.min(math.floor(math.max(0, delay) / 1000), 32767)
+  if self._handle and not self.destroyed then self._handle:keepalive(self._keepAlive, self._keepAliveDelay) end
   return self
 end
 
@@ -410,13 +426,14 @@ end
 net._connect_args = connect_args
 
 function Socket:_connectTo(address, port)
+  local l = self._local or {}
   local h, err
   if port == nil then
     self._target = { path = address }
     h, err = core.pipe_connect(address)
   else
-    self._target = { address = address, port = port }
-    h, err = core.tcp_connect(address, port)
+    self._target = { address = address, port = port, localAddress = l[1], localPort = l[2] }
+    h, err = core.tcp_connect(address, port, l[1], l[2])
   end
   if not h then
     if port and self:_tryNextAddress(err) then return end
@@ -449,6 +466,39 @@ local function check_family(family)
   return f
 end
 
+local function invalid_ip(ip)
+  return errors.new('ERR_INVALID_IP_ADDRESS', 'Invalid IP address: ' .. tostring(ip), nil, 'TypeError')
+end
+
+-- what a lookup answered: connect to the first address, the rest in turn
+local function resolved(self, host, port, err, list)
+  if self.destroyed then return end
+  if not err and #list == 0 then
+    err = errors.new('ENOTFOUND', 'getaddrinfo ENOTFOUND ' .. host, { hostname = host })
+  end
+  self:emit('lookup', err, list and list[1] and list[1].address, list and list[1] and list[1].family, host)
+  if not err then
+    for _, a in ipairs(list) do
+      if type(a.address) ~= 'string' or core.isip(a.address) == 0 then err = invalid_ip(a.address); break end
+    end
+  end
+  if err then return self:destroy(err) end
+  self._addresses, self._addressIndex = list, 1
+  self:_connectTo(list[1].address, port)
+end
+
+-- options.lookup(host, opts, cb), called as Node calls it: cb(err, address,
+-- family), or cb(err, { { address =, family = }, ... }) when opts.all is set
+local function custom_lookup(self, lookup, host, family, port)
+  local answered = false
+  lookup(host, family ~= 0 and { family = family, hints = 0 } or { all = true, hints = 0 }, function(err, address, fam)
+    if answered then return end
+    answered = true
+    local list = type(address) == 'table' and address or { { address = address, family = fam } }
+    resolved(self, host, port, err and errors.from(err), not err and list or nil)
+  end)
+end
+
 function Socket:connect(...)
   local options, cb = connect_args(...)
   local path = options.path
@@ -457,6 +507,14 @@ function Socket:connect(...)
   local family = check_family(options.family)
   local host = options.host or 'localhost'
   if type(host) ~= 'string' then error(errors.invalid_arg_type('options.host', 'of type string', host), 2) end
+  local lookup, laddr, lport = options.lookup, options.localAddress, options.localPort
+  if lookup ~= nil then errors.check('options.lookup', lookup, 'function') end
+  if laddr ~= nil and (type(laddr) ~= 'string' or core.isip(laddr) == 0) then error(invalid_ip(laddr), 2) end
+  if lport ~= nil then lport = check_port(errors.check('options.localPort', lport, 'number'), 'options.localPort') end
+  if path and (laddr or lport) then
+    error(errors.new('ERR_INVALID_ARG_VALUE', 'localAddress and localPort cannot be used with a path',
+      { option = laddr and 'options.localAddress' or 'options.localPort' }, 'TypeError'), 2)
+  end
   if self.destroyed then return self end
   self.connecting = true
   self.writable = true
@@ -465,28 +523,37 @@ function Socket:connect(...)
     self:_connectTo(path)
     return self
   end
+  self._local = (laddr or lport) and { laddr, lport } or nil
   if core.isip(host) ~= 0 then
     self:_connectTo(host, port)
-    return self
+  elseif lookup then
+    custom_lookup(self, lookup, host, family, port)
+  else
+    core.getaddrinfo(host, family, function(err, list) resolved(self, host, port, err, list) end)
   end
-  core.getaddrinfo(host, family, function(err, list)
-    if self.destroyed then return end
-    if err or #list == 0 then
-      err = err or errors.new('ENOTFOUND', 'getaddrinfo ENOTFOUND ' .. host, { hostname = host })
-      self:emit('lookup', err, nil, nil, host)
-      self:destroy(err)
-      return
-    end
-    self:emit('lookup', nil, list[1].address, list[1].family, host)
-    self._addresses, self._addressIndex = list, 1
-    self:_connectTo(list[1].address, port)
-  end)
   return self
+end
+
+-- the signal option: aborting destroys the socket with an AbortError, as in Node
+function Socket:_abortWith(signal)
+  local stop
+  local function onabort()
+    if stop then stop() end
+    if not self.destroyed then self:destroy(abort.abort_error(signal)) end
+  end
+  if signal.aborted then return nextTick(onabort) end
+  nextTick(function()
+    if self.destroyed then return end
+    stop = abort.listen(signal, onabort)
+    self:once('close', stop)
+  end)
 end
 
 function net.createConnection(...)
   local options, cb = connect_args(...)
   local s = Socket(options)
+  -- as Node: the timeout option is setTimeout(timeout), 0 leaves it off
+  if options.timeout ~= nil and options.timeout ~= 0 then s:setTimeout(options.timeout) end
   return s:connect(options, cb)
 end
 net.connect = net.createConnection
@@ -506,6 +573,11 @@ function Server:init(options, listener)
   self._options = options
   self.allowHalfOpen = options.allowHalfOpen == true
   self.pauseOnConnect = options.pauseOnConnect == true
+  -- for every accepted socket, as Node's are
+  self.noDelay, self.keepAlive = options.noDelay == true, options.keepAlive == true
+  self.keepAliveInitialDelay = errors.check_number('options.keepAliveInitialDelay', options.keepAliveInitialDelay,
+    nil, nil, { optional = true })
+  self.highWaterMark = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, HWM)
   self._connections = 0
   self.listening = false
   self._refed = true
@@ -579,9 +651,12 @@ function Server:listen(...)
   if self._handle then
     error(errors.new('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.'), 2)
   end
+  local signal = options.signal ~= nil and abort.check('options.signal', options.signal) or nil
   if cb then self:once('listening', cb) end
   self._closing = false
+  if signal then self:_abortWith(signal) end
   local function bind(ip)
+    if signal and signal.aborted then return end
     local h, err
     if path then h, err = core.pipe_listen(path, backlog, options.readableAll, options.writableAll)
     else h, err = core.tcp_listen(ip, port, backlog, options.ipv6Only) end
@@ -643,6 +718,9 @@ function Server:_onconnection(handle)
   sock._server = self
   sock._countedBy = self
   self._connections = self._connections + 1
+  if self.noDelay then sock:setNoDelay(true) end
+  if self.keepAlive then sock:setKeepAlive(true, self.keepAliveInitialDelay) end
+  if self.highWaterMark then sock.readableHighWaterMark, sock.writableHighWaterMark = self.highWaterMark, self.highWaterMark end
   if self.pauseOnConnect then sock:pause() end
   self:_onSocket(sock)
 end
@@ -662,6 +740,13 @@ function Server:_maybeClose()
     self._closeEmitted = true
     nextTick(function() self:emit('close') end)
   end
+end
+
+-- listen's signal option: aborting closes the server, as in Node
+function Server:_abortWith(signal)
+  if signal.aborted then return nextTick(function() self:close() end) end
+  local stop = abort.listen(signal, function() self:close() end)
+  self:once('close', stop)
 end
 
 function Server:close(cb)

@@ -149,6 +149,11 @@ function TLSSocket:_startTLS(is_server, prefix)
   local reject = server and server._rejectUnauthorized or (not server and o.rejectUnauthorized ~= false)
   self._handle:starttls(self._context.context, is_server, not is_server and self._servername or nil,
     request, reject, prefix, self._upgraded)
+  -- enableTrace (the option, the server's option, or enableTrace() called before the SSL existed)
+  self._tlsStarted = true
+  if o.enableTrace or self._traceWanted or (server and server._tlsOptions.enableTrace) then
+    self._handle:enable_trace()
+  end
   if not is_server then
     if self._alpn then self._handle:set_alpn(self._alpn) end
     if o.session then self._handle:set_session(o.session) end
@@ -202,9 +207,21 @@ local function server_secure(s)
   if server and not s.destroyed then server:emit('secureConnection', s) end
 end
 
+-- as Node: a server whose DH prime is below minDHSize (default 1024) is refused
+local function dh_too_small(s, opts)
+  local key = s._handle:ephemeral_key()
+  local min = opts.minDHSize or 1024
+  if key and key.type == 'DH' and key.size < min then
+    return errors.new('ERR_TLS_DH_PARAM_SIZE', ('DH parameter size %d is less than %d'):format(key.size, min),
+      { size = key.size, minDHSize = min })
+  end
+end
+
 local function client_secure(s)
   if gone(s) then return end
   local opts = s._tlsOptions
+  local dherr = dh_too_small(s, opts)
+  if dherr then return s:destroy(dherr) end
   local code, message = s._handle:verify_error()
   local verr
   s:_readNegotiated()
@@ -358,6 +375,8 @@ function tls.connect(...)
     options.host = options.host or 'localhost'
     if options.path == nil then net._check_port(options.port, 'Port') end
   end
+  errors.check_number('options.minDHSize', options.minDHSize, 1, nil, { optional = true })
+  errors.check('options.enableTrace', options.enableTrace, 'boolean', true)
   if options.checkServerIdentity ~= nil then
     errors.check('options.checkServerIdentity', options.checkServerIdentity, 'function')
   end
@@ -373,7 +392,8 @@ function tls.connect(...)
   if servername == nil and core.isip(options.host) == 0 then servername = options.host end
   s._servername = servername
   if cb then s:once('secureConnect', cb) end
-  -- path, port, host, family, as in Node
+  if options.timeout ~= nil and options.timeout ~= 0 then s:setTimeout(options.timeout) end
+  -- path, port, host, family, localAddress, localPort, lookup, as in Node
   s:connect(options)
   return s
 end

@@ -237,6 +237,10 @@ describe('Unix domain sockets', function()
     ok, err = pcall(tls.connect, { path = true })
     assert.is_false(ok)
     assert.equal('ERR_INVALID_ARG_TYPE', err.code)
+    -- a local address a Unix socket cannot have
+    ok, err = pcall(net.connect, { path = sock_path('local'), localPort = 4000 })
+    assert.is_false(ok)
+    assert.equal('ERR_INVALID_ARG_VALUE', err.code)
   end)
 
   it('a path too long for a socket address fails with ENAMETOOLONG instead of binding a shorter name', function()
