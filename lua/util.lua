@@ -305,4 +305,8 @@ function M.format(...)
   return table.concat(parts, ' ')
 end
 
+-- util.AbortController(), util.AbortSignal: the signal option of net and tls
+local abort = require('luatls.abort')
+M.AbortController, M.AbortSignal = abort.AbortController, abort.AbortSignal
+
 return M
