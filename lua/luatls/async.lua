@@ -48,8 +48,9 @@ local function abort_error(reason)
   return errors.new('ABORT_ERR', 'The operation was aborted', { cause = reason }, 'AbortError')
 end
 
-local function closed_error()
-  return errors.new('ERR_SOCKET_CLOSED', 'Socket is closed')
+-- cause: the error of the task whose end closed the socket, if that is why
+local function closed_error(cause)
+  return errors.new('ERR_SOCKET_CLOSED', 'Socket is closed', cause ~= nil and { cause = cause } or nil)
 end
 
 ---------------------------------------------------------------------------
@@ -150,13 +151,20 @@ local function finish(task, ok, ...)
   else
     task.status, task.error = 'rejected', (...)
     -- the sockets the task opened die with it: an error nobody caught inside
-    -- the task (a timeout, say) does not leave its connections open
+    -- the task (a timeout, say) does not leave its connections open. Other
+    -- tasks waiting on them get ERR_SOCKET_CLOSED with this error as its cause.
     for s in pairs(task._owned) do
-      if not s.socket.destroyed then s.socket:destroy() end
+      if not s.socket.destroyed then
+        s._closedBy = task.error
+        s.socket:destroy()
+      end
     end
     nextTick(function()
-      -- as Node's unhandled rejection: an error nobody waits for is uncaught
-      if not task._handled then error(task.error, 0) end
+      -- as Node's unhandled rejection: an error nobody waits for is uncaught;
+      -- not one that only follows from another task's failure
+      local e = task.error
+      if task._handled or (type(e) == 'table' and e.code == 'ERR_SOCKET_CLOSED' and e.cause ~= nil) then return end
+      error(e, 0)
     end)
   end
   task._owned = nil
@@ -382,7 +390,7 @@ AsyncSocket.__name = 'AsyncSocket'
 -- the wrapper's own fields: never looked up on the socket (which has an _ended of its own)
 local OWN = {}
 for k in ('socket timeout _chunks _size _readers _waits _hwm _on _ended _closed _error _spent _paused '
-  .. '_finished _scan'):gmatch('%S+') do OWN[k] = true end
+  .. '_finished _scan _closedBy'):gmatch('%S+') do OWN[k] = true end
 
 -- what AsyncSocket does not have comes from the socket: s.authorized,
 -- s:getProtocol(), s:write(data), s:destroy() ...
@@ -439,7 +447,7 @@ function AsyncSocket:init(sock)
   end
   on.close = function()
     self._closed = true
-    self:_fail(self._error or closed_error())
+    self:_fail(self._error or closed_error(self._closedBy))
     self:_unlisten()
   end
   for _, name in ipairs({ 'error', 'close', 'end', 'data' }) do sock:on(name, on[name]) end
@@ -481,7 +489,7 @@ end
 function AsyncSocket:_readError()
   if self._spent then return self._spent end
   if self._error then return self._error end
-  if self._closed then return closed_error() end
+  if self._closed then return closed_error(self._closedBy) end
   return nil
 end
 
