@@ -729,3 +729,103 @@ describe('luatls.async over other streams', function()
     end)
   end)
 end)
+
+describe('luatls.async examples, each beside its callback twin', function()
+  local function env(extra)
+    local e = { PATH = os.getenv('PATH'), HOME = os.getenv('HOME') }
+    for k, v in pairs(extra or {}) do e[k] = v end
+    return e
+  end
+
+  -- what a transcript says, whatever the chunks: one line per line, without 'S: ' and CR
+  local function lines_of(out)
+    local lines = {}
+    for l in out:gsub('\r', ''):gsub('S: ', ''):gmatch('[^\n]+') do
+      if not l:match('^upgraded to') then lines[#lines + 1] = l end
+    end
+    return lines
+  end
+
+  it('smtp-starttls-async.lua and starttls-client.lua hold the same conversation with starttls-server.lua', function()
+    local outs = {}
+    H.run(20000, function(done)
+      local port = tostring(H.free_port())
+      local server = H.spawn(H.LUATLS, { 'examples/starttls-server.lua' }, function() done() end,
+        { env = env({ PORT = port }) })
+      local started = false
+      server.stdout:on('data', function(d)
+        if started or not d:find('listening on', 1, true) then return end
+        started = true
+        local finish = H.countdown(2, function() server:kill() end)
+        for _, name in ipairs({ 'starttls-client', 'smtp-starttls-async' }) do
+          H.spawn(H.LUATLS, { 'examples/' .. name .. '.lua' }, function(code, out, err)
+            outs[name] = { code = code, out = out, err = err }
+            finish()
+          end, { env = env({ PORT = port }) })
+        end
+      end)
+    end)
+    local async_run, callbacks = outs['smtp-starttls-async'], outs['starttls-client']
+    assert.equal(0, async_run.code, async_run.err)
+    assert.equal(0, callbacks.code, callbacks.err)
+    assert.same({ '220 luatls ESMTP ready', '250-luatls', '250 STARTTLS', '220 2.0.0 Ready to start TLS',
+      'secure: TLSv1.3 authorized', '250 luatls at your service', '250 hello over TLS', '221 2.0.0 Bye' },
+      lines_of(async_run.out))
+    assert.same(lines_of(callbacks.out), lines_of(async_run.out))
+  end)
+
+  it('smtp-starttls-async.lua reports a refused connection and exits 1', function()
+    local out, code = H.sh('PORT=' .. H.free_port() .. ' timeout 20 ' .. H.LUATLS .. ' examples/smtp-starttls-async.lua 2>&1')
+    assert.equal(1, code)
+    assert.matches('^smtp: Error %[ECONNREFUSED%]: connect ECONNREFUSED 127%.0%.0%.1:%d+\n$', out)
+  end)
+
+  it('https-get-async.lua and https-get.lua fetch the same two pages from their own responders', function()
+    local expected = 'GET /hello: HTTP/1.1 200 OK (content-length 18)\nhello from luatls\n'
+      .. 'GET /chunked: HTTP/1.1 200 OK (chunked, 3 chunks)\none two three\n'
+    for _, name in ipairs({ 'https-get-async', 'https-get' }) do
+      local out, code = H.sh('timeout 20 ' .. H.LUATLS .. ' examples/' .. name .. '.lua 2>&1')
+      assert.equal(0, code, out)
+      assert.equal(expected, out, name)
+    end
+  end)
+
+  it('https-get-async.lua and https-get.lua GET a URL: a body until close, a 404, a refused port', function()
+    local outs = {}
+    H.run(20000, function(done)
+      local server = tls.createServer(H.tls_options(), function(sock)
+        sock:on('error', function() end)
+        local head = ''
+        sock:on('data', function(d)
+          head = head .. d
+          if not head:find('\r\n\r\n', 1, true) then return end
+          if head:match('^GET /close ') then
+            sock:write('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil ')
+            setTimeout(function() sock:_end('the end\n') end, 20)
+          else
+            sock:_end('HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\nnope\n')
+          end
+        end)
+      end)
+      server:listen(0, '127.0.0.1', function()
+        local base = 'https://localhost:' .. server:address().port
+        local urls = { base .. '/close', base .. '/missing', 'https://localhost:' .. H.free_port() .. '/' }
+        local finish = H.countdown(2 * #urls, function() server:close(done) end)
+        for _, name in ipairs({ 'https-get-async', 'https-get' }) do
+          for i, url in ipairs(urls) do
+            H.spawn(H.LUATLS, { 'examples/' .. name .. '.lua', url }, function(code, out, err)
+              outs[name .. ' ' .. i] = { code = code, out = out .. err }
+              finish()
+            end, { env = env() })
+          end
+        end
+      end)
+    end)
+    for _, name in ipairs({ 'https-get-async', 'https-get' }) do
+      assert.same({ code = 0, out = 'GET /close: HTTP/1.1 200 OK (content-length 14)\nuntil the end\n' }, outs[name .. ' 1'])
+      assert.same({ code = 0, out = 'GET /missing: HTTP/1.1 404 Not Found (content-length 5)\nnope\n' }, outs[name .. ' 2'])
+      assert.equal(1, outs[name .. ' 3'].code)
+      assert.matches('^https%-get: Error %[ECONNREFUSED%]', outs[name .. ' 3'].out)
+    end
+  end)
+end)
