@@ -829,3 +829,62 @@ describe('luatls.async examples, each beside its callback twin', function()
     end
   end)
 end)
+
+describe('luatls.async at the REPL prompt', function()
+  -- the REPL on a real pseudo-terminal (util-linux `script`); steps are
+  -- { expect = text } (wait until it has appeared) or { send = keys }
+  local function session(steps)
+    local code, out, left
+    H.run(20000, function(done)
+      local env = { PATH = os.getenv('PATH'), HOME = os.getenv('HOME'), TERM = 'xterm',
+        LUATLS_HISTORY = os.tmpname() }
+      local i, seen, from = 1, '', 1
+      local child = H.spawn('script', { '-qfec', 'exec ' .. H.LUATLS, '/dev/null' }, function(c, o)
+        code, out, left = c, o, #steps - i + 1
+        os.remove(env.LUATLS_HISTORY)
+        done()
+      end, { env = env })
+      local function advance()
+        while i <= #steps do
+          local step = steps[i]
+          if step.send then
+            child.stdin:write(step.send)
+          else
+            local _, e = seen:find(step.expect, from, true)
+            if not e then return end
+            from = e + 1
+          end
+          i = i + 1
+        end
+      end
+      child.stdout:on('data', function(d) seen = seen .. d; if os.getenv('REPL_SPEC_DEBUG') then io.stderr:write((d:gsub('\27', 'ESC'))) end; advance() end)
+    end)
+    return code, out, left
+  end
+  local function line(text) return { send = text .. '\r' } end
+  local function expect(text) return { expect = text } end
+
+  it('run returns a Task at once; the prompt stays live; :next prints the result when it comes', function()
+    local code, out, left = session({
+      expect('> '),
+      line([[async = require('luatls.async')]]), expect('> '),
+      line([[srv = tls.createServer({ key = fs.readFileSync('certs/server-key.pem'), cert = fs.readFileSync('certs/server-cert.pem') }, function(c) c:on('data', function(d) setTimeout(function() c:write(d:upper()) end, 300) end) end)]]),
+      expect('> '),
+      line([[srv:listen(0, '127.0.0.1', function() print('listening') end)]]), expect('listening'),
+      line([[t = async.run(function() local s = async.tls.connect(srv:address().port, 'localhost', { ca = fs.readFileSync('certs/ca-cert.pem') }); s:writeAsync('ehlo\n'); local l = s:readLine(); s:destroy(); return l end)]]),
+      expect('> '),
+      line('t'), expect('Task { pending }'),
+      line('6 * 7'), expect('42'),
+      line([[t:next(function(l) print('answer:', l) end)]]), expect('answer:\tEHLO'),
+      line('t'), expect("Task { fulfilled: 'EHLO' }"),
+      line([[async.run(function() async.sleep(10); error('failed at the prompt') end)]]),
+      expect('Task { pending }'),
+      expect('Uncaught Error: stdin:1: failed at the prompt'),
+      line([[async.sleep(1)]]), expect('ERR_ASYNC_OUTSIDE_TASK'),
+      line('srv:close()'), expect('> '),
+      line('.exit'),
+    })
+    assert.equal(0, left, out)
+    assert.equal(0, code)
+  end)
+end)
