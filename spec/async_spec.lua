@@ -126,8 +126,11 @@ describe('luatls.async tasks', function()
       assert.matches('^Task { rejected', tostring(bad))
       local slow = async.run(function() async.sleep(20); return 'late' end)
       assert.equal('late', async.await(slow))
-      assert.equal('ETIMEDOUT', raised(async.run(function() async.sleep(1000) end).await,
-        async.run(function() async.sleep(1000) end), { timeout = 10 }).code)
+      local sleeper = async.run(function() async.sleep(1000) end)
+      assert.equal('ETIMEDOUT', raised(sleeper.await, sleeper, { timeout = 10 }).code)
+      assert.equal('pending', sleeper.status)   -- only the wait for it timed out
+      sleeper:cancel()
+      assert.equal('ABORT_ERR', raised(sleeper.await, sleeper).code)
     end)
   end)
 
@@ -169,6 +172,16 @@ describe('luatls.async tasks', function()
     end
     assert.is_nil(async.running())
     s.socket:destroy()
+  end)
+
+  it('tasks that start and await tasks 1,000 deep (recursion) do not overflow the C stack', function()
+    run(10000, function()
+      local function depth(n)
+        if n == 0 then async.sleep(1) return 0 end
+        return async.run(depth, n - 1):await() + 1
+      end
+      assert.equal(1000, depth(1000))
+    end)
   end)
 
   it('a bare coroutine.yield inside a task ends it with an error instead of hanging it', function()

@@ -171,10 +171,17 @@ local function finish(task, ok, ...)
   notify(task)
 end
 
+-- tasks resumed inside one another now: each level holds C stack (Lua allows
+-- about 200 C calls deep, and a level takes a few)
+local nesting = 0
+local MAX_NESTING = 40
+
 -- runs the task until it suspends or ends
 step = function(task, ...)
   local co = task._co
+  nesting = nesting + 1
   local res = pack(coroutine.resume(co, ...))
+  nesting = nesting - 1
   if coroutine.status(co) == 'dead' then
     if not res[1] then return finish(task, false, res[2]) end  -- an error in luatls itself
     if res[2] then return finish(task, true, unpack(res, 3, res.n)) end
@@ -202,7 +209,8 @@ function M.run(fn, ...)
     error(errors.invalid_arg_type('fn', 'of type function', fn), 2)
   end
   local task = Task(fn)
-  step(task, ...)
+  -- started from a task nested this deep (recursion): on the next tick instead
+  if nesting >= MAX_NESTING then nextTick(step, task, ...) else step(task, ...) end
   return task
 end
 
