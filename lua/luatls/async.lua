@@ -96,8 +96,8 @@ function Waiter:reject(err) return self:settle(false, err) end
 -- The one way a task suspends: arm(w) starts waiting and returns the function
 -- that stops waiting (removes listeners); the event calls w:resolve(...) or
 -- w:reject(err), now or later. A timeout of nil, false or 0 waits as long as it
--- takes. on_fail(err), if given, runs when the wait fails (before the error is
--- raised). A shielded wait is not ended by task:cancel() (clean-up that must finish).
+-- takes. Returns the values resolved, or raises the error rejected. A shielded
+-- wait is not ended by task:cancel() (clean-up that must finish).
 local function wait(task, what, timeout, arm, shielded)
   if task._cancelled and not shielded then error(task._cancelled, 0) end
   local w = setmetatable({ task = task }, Waiter)
@@ -458,8 +458,14 @@ function AsyncSocket:init(sock)
     self:_fail(self._error or closed_error(self._closedBy))
     self:_unlisten()
   end
+  -- a socket closed already (or spent by a TLS upgrade) emits nothing more
+  if sock.destroyed then
+    self._closed, self._on = true, nil
+    return
+  end
+  -- one whose peer has ended it already ('end' was emitted before us)
+  if sock.readable == false and not sock.connecting and sock.pending ~= true then self._ended = true end
   for _, name in ipairs({ 'error', 'close', 'end', 'data' }) do sock:on(name, on[name]) end
-  if sock.destroyed then self._closed = true end
   if type(sock.resume) == 'function' then sock:resume() end
 end
 
