@@ -1,6 +1,6 @@
 -- luatls as a rock: the C core (luatls.core) built against the system's OpenSSL 3,
 -- libev and libedit, and the Lua modules (tls, net, events, stream, fs, util, timers,
--- child_process, crypto, luatls.*), so that a stock Lua 5.4 can require('tls').
+-- child_process, crypto, dns, luatls.*), so that a stock Lua 5.4 can require('tls').
 --
 --   luarocks make rockspecs/luatls-scm-1.rockspec            (from the source tree)
 --   luarocks --tree=DIR make rockspecs/luatls-scm-1.rockspec (into a tree of its own)
@@ -65,6 +65,7 @@ build = {
     -- every file of lua/ (spec/rock_spec.lua checks that none is missing)
     child_process = 'lua/child_process.lua',
     crypto = 'lua/crypto.lua',
+    dns = 'lua/dns.lua',
     events = 'lua/events.lua',
     fs = 'lua/fs.lua',
     net = 'lua/net.lua',
@@ -77,6 +78,7 @@ build = {
     ['luatls.errors'] = 'lua/luatls/errors.lua',
     ['luatls.identity'] = 'lua/luatls/identity.lua',
     ['luatls.repl'] = 'lua/luatls/repl.lua',
+    ['luatls.repl_chunk'] = 'lua/luatls/repl_chunk.lua',
     ['luatls.runtime'] = 'lua/luatls/runtime.lua',
     ['luatls.secure_context'] = 'lua/luatls/secure_context.lua',
     ['luatls.tick'] = 'lua/luatls/tick.lua',

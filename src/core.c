@@ -322,13 +322,8 @@ void lt_io_start(lt_handle *h, ev_io *w) {
   if (h->unrefed) ev_unref(lt_loop);
 }
 
-/* also forgets an event fed to an inactive watcher, which libev would
-   otherwise deliver after the watcher's memory is gone */
 void lt_io_stop(lt_handle *h, ev_io *w) {
-  if (!ev_is_active(w)) {
-    ev_clear_pending(lt_loop, w);
-    return;
-  }
+  if (!ev_is_active(w)) return;
   if (h->unrefed) ev_ref(lt_loop);
   ev_io_stop(lt_loop, w);
 }

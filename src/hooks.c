@@ -504,6 +504,10 @@ static int start_renegotiation(lt_stream *s) {
 void lt_hooks_after_io(lt_stream *s) {
   if (!s->reneg_pending || s->closed || lt_in_ssl() || s->tls_state != TLS_OPEN) return;
   s->reneg_pending = 0;
+  /* the peer started one meanwhile (a HelloRequest, a ClientHello): that
+     handshake is the one the callbacks wait for; asking OpenSSL again in
+     the middle of it leaves its state machine waiting for nothing */
+  if (SSL_in_init(s->ssl)) return;
   if (start_renegotiation(s)) return;
   unsigned long e = ERR_peek_error();
   ERR_clear_error();
@@ -516,9 +520,9 @@ void lt_hooks_after_io(lt_stream *s) {
 /*
 ** s:renegotiate(request_cert, reject_unauthorized) -> true | nil, err
 ** TLS 1.2 and below. Asked for while OpenSSL is on the stack (from a hook's
-** listener) or during the first handshake, it starts once the handshake is
-** complete and the outermost OpenSSL call has returned: nothing in the SSL
-** changes before.
+** listener), during the first handshake, or by a client, it starts after
+** the next I/O step, once the handshake is complete and the outermost
+** OpenSSL call has returned: nothing in the SSL changes before.
 */
 static int stream_renegotiate(lua_State *L) {
   lt_stream *s = hooked(L);
@@ -531,7 +535,10 @@ static int stream_renegotiate(lua_State *L) {
   }
   if (SSL_is_server(s->ssl) && lua_toboolean(L, 2))
     s->reneg_verify = SSL_VERIFY_PEER | (lua_toboolean(L, 3) ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
-  if (lt_in_ssl() || s->tls_state != TLS_OPEN) {
+  /* a client also reads what has come first: OpenSSL 3.0 mishandles a
+     HelloRequest it reads while its own renegotiation is under way (it
+     finishes, then waits for a server that has nothing to send) */
+  if (lt_in_ssl() || s->tls_state != TLS_OPEN || !SSL_is_server(s->ssl)) {
     s->reneg_pending = 1;
     ev_feed_event(lt_loop, &s->wio, EV_WRITE);
   } else if (!start_renegotiation(s)) {

@@ -62,7 +62,7 @@ function HrTime.bigint() end
 ---`process`: facts and controls of the running process; an `EventEmitter`.
 ---@class luatls.Process: events.EventEmitter
 ---@field argv string[] `{ path of luatls, script, args... }`
----@field execArgv string[] The `--tls-*` options given to luatls.
+---@field execArgv string[] The `--tls-*`, `--use-openssl-ca` and `--trace-internals` options given to luatls.
 ---@field env table<string, string> Environment variables; assignments are seen by later reads.
 ---@field pid integer
 ---@field platform string `'linux'`

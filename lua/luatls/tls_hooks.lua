@@ -343,8 +343,9 @@ function TLSSocket:setMaxSendFragment(size)
   return open(self) and self._handle:set_max_send_fragment(size) or false
 end
 
+-- before the SSL exists (right after tls.connect) the request waits for it
 function TLSSocket:enableTrace()
-  if open(self) then self._handle:enable_trace() end
+  if open(self) and self._tlsStarted then self._handle:enable_trace() else self._traceWanted = true end
 end
 
 end
