@@ -16,9 +16,10 @@
 ---@field defaultTimeout number? The timeout (ms) of socket operations and `once` when neither the call nor the socket sets one; `nil` (the default) waits as long as it takes.
 local async = {}
 
----The timeout of one call: `timeout` ms (`false` or 0: none, whatever the socket's default says).
+---The options of one call: its timeout, and a signal that ends it.
 ---@class luatls.async.WaitOptions
----@field timeout number|false? Milliseconds before the call fails with `ETIMEDOUT` (error fields `operation`, `timeout`).
+---@field timeout number|false? Milliseconds before the call fails with `ETIMEDOUT` (error fields `operation`, `timeout`); `false` or 0: none, whatever the socket's default says.
+---@field signal table? An AbortSignal (`require('util').AbortController().signal`): when it aborts, the call fails with `ABORT_ERR` (`cause` = its reason). Connect options pass it on to `net.connect`/`tls.connect`, where aborting destroys the socket.
 
 ---The options of `async.net.connect`: `net.connect`'s, plus the socket's default timeout.
 ---@class luatls.async.NetConnectOptions: net.ConnectOptions, luatls.async.WaitOptions
@@ -131,9 +132,10 @@ function async.running() end
 ---@return any ...
 function async.await(task, opts) end
 
----Suspends the task for `ms` milliseconds.
+---Suspends the task for `ms` milliseconds (`opts.signal` ends it early with `ABORT_ERR`).
 ---@param ms number
-function async.sleep(ms) end
+---@param opts? luatls.async.WaitOptions
+function async.sleep(ms, opts) end
 
 ---Waits for `event` and returns its arguments, as Node's `events.once`; an `'error'` emitted meanwhile is raised.
 ---@param emitter events.EventEmitter

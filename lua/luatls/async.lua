@@ -13,7 +13,7 @@
 -- process.nextTick, so a wake-up never runs a task inside another task or inside
 -- a C callback. Failures come back as Lua errors carrying the error object the
 -- socket or the emitter gave (ECONNREFUSED, DEPTH_ZERO_SELF_SIGNED_CERT, ...), or
--- ETIMEDOUT (a timeout), ABORT_ERR (task:cancel()), ERR_SOCKET_CLOSED (the socket
+-- ETIMEDOUT (a timeout), ABORT_ERR (task:cancel(), a signal), ERR_SOCKET_CLOSED (the socket
 -- closed while the task waited). Every wait removes its listeners and closes its
 -- timer when it ends, however it ends. See doc/async.md.
 local errors = require('luatls.errors')
@@ -96,15 +96,26 @@ function Waiter:reject(err) return self:settle(false, err) end
 -- The one way a task suspends: arm(w) starts waiting and returns the function
 -- that stops waiting (removes listeners); the event calls w:resolve(...) or
 -- w:reject(err), now or later. A timeout of nil, false or 0 waits as long as it
--- takes. Returns the values resolved, or raises the error rejected. A shielded
+-- takes. An AbortSignal (util.AbortController) fails it with ABORT_ERR when it
+-- aborts. Returns the values resolved, or raises the error rejected. A shielded
 -- wait is not ended by task:cancel() (clean-up that must finish).
-local function wait(task, what, timeout, arm, shielded)
+local function wait(task, what, timeout, arm, shielded, signal)
   if task._cancelled and not shielded then error(task._cancelled, 0) end
+  if signal and signal.aborted then error(require('luatls.abort').abort_error(signal), 0) end
   local w = setmetatable({ task = task }, Waiter)
   local disarm = arm(w)
   if w.done then
     if disarm then disarm() end
   else
+    if signal then
+      local abort = require('luatls.abort')
+      local unlisten = abort.listen(signal, function() w:reject(abort.abort_error(signal)) end)
+      local inner = disarm
+      disarm = function()
+        unlisten()
+        if inner then inner() end
+      end
+    end
     w.disarm = disarm
     if timeout and timeout ~= 0 then
       w.timer = timers.setTimeout(function() w.timer = nil; w:reject(timeout_error(what, timeout)) end, timeout)
@@ -119,13 +130,15 @@ local function wait(task, what, timeout, arm, shielded)
   error(w.err, 0)
 end
 
+-- the options of a wait: its timeout (nil: the default; false or 0: none) and its signal
 local function check_timeout(opts, name)
   if opts == nil then return nil end
   if type(opts) ~= 'table' then error(errors.invalid_arg_type(name or 'options', 'of type table', opts), 3) end
+  local signal = opts.signal
+  if signal ~= nil then require('luatls.abort').check('options.signal', signal) end
   local t = opts.timeout
-  if t == nil then return nil end
-  if t == false then return false end
-  return errors.check_number('options.timeout', t, 0, 2 ^ 31 - 1)
+  if t == nil or t == false then return t, signal end
+  return errors.check_number('options.timeout', t, 0, 2 ^ 31 - 1), signal
 end
 
 -- the first timeout that is set: the call's, then the socket's, then the default
@@ -255,7 +268,7 @@ function Task:catch(on_err) return self:next(nil, on_err) end
 -- values or raises its error
 function Task:await(opts)
   local me = running('task:await()')
-  local timeout = check_timeout(opts)
+  local timeout, signal = check_timeout(opts)
   if me == self then
     error(errors.new('ERR_INVALID_STATE', 'Invalid state: a task cannot await itself'), 2)
   end
@@ -263,7 +276,7 @@ function Task:await(opts)
   if self.status == 'pending' then
     wait(me, 'await', pick(timeout, false), function(w)
       return subscribe(self, function() w:resolve() end)
-    end)
+    end, false, signal)
   end
   if self.status == 'fulfilled' then return unpack(self.values, 1, self.values.n) end
   error(self.error, 0)
@@ -295,14 +308,15 @@ end
 -- sleep, once, all
 ---------------------------------------------------------------------------
 
--- async.sleep(ms): suspends the task for ms milliseconds
-function M.sleep(ms)
+-- async.sleep(ms[, opts]): suspends the task for ms milliseconds (opts.signal ends it early)
+function M.sleep(ms, opts)
   local task = running('async.sleep()')
   ms = errors.check_number('ms', ms, 0, 2 ^ 31 - 1)
+  local _, signal = check_timeout(opts)
   wait(task, 'sleep', false, function(w)
     local t = timers.setTimeout(function() w:resolve() end, ms)
     return function() timers.clearTimeout(t) end
-  end)
+  end, false, signal)
 end
 
 local function is_emitter(e)
@@ -314,7 +328,7 @@ end
 function M.once(emitter, name, opts)
   local task = running('async.once()')
   if not is_emitter(emitter) then error(errors.invalid_arg_type('emitter', 'an EventEmitter', emitter), 2) end
-  local timeout = check_timeout(opts)
+  local timeout, signal = check_timeout(opts)
   return wait(task, 'once', pick(timeout), function(w)
     local function on_event(...) w:resolve(...) end
     local function on_error(err) w:reject(err) end
@@ -324,7 +338,7 @@ function M.once(emitter, name, opts)
       emitter:removeListener(name, on_event)
       if name ~= 'error' then emitter:removeListener('error', on_error) end
     end
-  end)
+  end, false, signal)
 end
 
 -- async.all({ fn or task, ... }[, opts]): runs the functions as tasks side by
@@ -334,7 +348,7 @@ end
 function M.all(list, opts)
   local me = running('async.all()')
   if type(list) ~= 'table' then error(errors.invalid_arg_type('list', 'of type table', list), 2) end
-  local timeout = check_timeout(opts)
+  local timeout, signal = check_timeout(opts)
   local tasks = {}
   for i = 1, #list do
     local f = list[i]
@@ -359,7 +373,7 @@ function M.all(list, opts)
     end
     if left == 0 then w:resolve() end
     return function() for _, u in ipairs(unsubs) do u() end end
-  end)
+  end, false, signal)
   if not ok then
     -- cancel the others and wait until none of them runs any more
     local pending = 0
@@ -588,7 +602,8 @@ end
 local function read_op(self, what, opts, try)
   check_self(self, what)
   local task = running('s:' .. what .. '()')
-  local timeout = check_timeout(opts)
+  local timeout, signal = check_timeout(opts)
+  if signal and signal.aborted then error(require('luatls.abort').abort_error(signal), 0) end
   -- answered at once when nobody reads before us
   if not self._readers[1] then
     local ok, v = try(self)
@@ -625,7 +640,7 @@ local function read_op(self, what, opts, try)
         end
       end
     end
-  end)
+  end, false, signal)
 end
 
 -- s:read([n][, opts]): n bytes; fewer only when the stream ended first (what
@@ -694,7 +709,7 @@ end
 
 -- waits on the socket for an event (drain, finish, connect): fails with the
 -- socket's error, or ERR_SOCKET_CLOSED once it has closed
-local function socket_wait(self, task, what, timeout, event)
+local function socket_wait(self, task, what, timeout, event, signal)
   return wait(task, what, timeout, function(w)
     local err = self:_readError()
     if err then w:reject(err) return end
@@ -706,7 +721,7 @@ local function socket_wait(self, task, what, timeout, event)
       self._waits[w] = nil
       sock:removeListener(event, on_event)
     end
-  end)
+  end, false, signal)
 end
 
 -- s:writeAsync(data[, opts]): writes; when the socket's queue is above its
@@ -714,7 +729,7 @@ end
 function AsyncSocket:writeAsync(data, opts)
   check_self(self, 'writeAsync')
   local task = running('s:writeAsync()')
-  local timeout = check_timeout(opts)
+  local timeout, signal = check_timeout(opts)
   if type(data) ~= 'string' then error(errors.invalid_arg_type('data', 'of type string', data), 2) end
   local err = self._spent or self._error
   if err then error(err, 0) end
@@ -723,7 +738,7 @@ function AsyncSocket:writeAsync(data, opts)
     error(errors.new('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed'), 0)
   end
   if sock:write(data) ~= false then return true end
-  socket_wait(self, task, 'writeAsync', pick(timeout, rawget(self, 'timeout')), 'drain')
+  socket_wait(self, task, 'writeAsync', pick(timeout, rawget(self, 'timeout')), 'drain', signal)
   return true
 end
 
@@ -733,7 +748,7 @@ function AsyncSocket:endAsync(data, opts)
   check_self(self, 'endAsync')
   if type(data) == 'table' then data, opts = nil, data end
   local task = running('s:endAsync()')
-  local timeout = check_timeout(opts)
+  local timeout, signal = check_timeout(opts)
   if data ~= nil and type(data) ~= 'string' then error(errors.invalid_arg_type('data', 'of type string', data), 2) end
   if self._spent then error(self._spent, 0) end
   local sock = self.socket
@@ -746,7 +761,7 @@ function AsyncSocket:endAsync(data, opts)
   sock:once('finish', on_finish)
   sock:_end(data)
   if done then return end
-  local ok, e = pcall(socket_wait, self, task, 'endAsync', pick(timeout, rawget(self, 'timeout')), 'finish')
+  local ok, e = pcall(socket_wait, self, task, 'endAsync', pick(timeout, rawget(self, 'timeout')), 'finish', signal)
   sock:removeListener('finish', on_finish)
   if not ok then error(e, 0) end
 end
