@@ -10,7 +10,7 @@ describe('test-tls-ecdh-auto', function()
       N.server({ ciphers = ciphers, ecdhCurve = 'auto', maxVersion = 'TLSv1.2' }, function(conn)
         conn:_end('I AM THE WALRUS')
       end, function(port, server)
-        H.spawn('openssl', { 's_client', '-cipher', ciphers, '-connect', '127.0.0.1:' .. port },
+        H.spawn('openssl', { 's_client', '-ign_eof', '-cipher', ciphers, '-connect', '127.0.0.1:' .. port },
           function(_, stdout) out = stdout; server:close(done) end).stdin:_end()
       end)
     end)
