@@ -6,6 +6,8 @@ local tls = require('tls')
 local N = {}
 
 -- gaps shared by several ports
+N.GAP_RESET_FIELDS = 'luatls gap: the ECONNRESET a TLS client gets when the peer leaves before the handshake has no '
+  .. 'host, port (nor localAddress) fields; Node\'s has them'
 N.GAP_RENEG_CB = 'luatls gap: renegotiate(options, cb) calls cb(ERR_SOCKET_CLOSED) when the socket closes before the '
   .. 'renegotiation completes; Node calls cb only once it succeeded'
 N.GAP_SSLV23 = "luatls gap: secureProtocol 'SSLv23_method' enables TLS 1.0 to 1.2 whatever tls.DEFAULT_MIN_VERSION says; "
