@@ -6,6 +6,8 @@ local tls = require('tls')
 local N = {}
 
 -- gaps shared by several ports
+N.GAP_ENGINE_TYPES = 'luatls gap: privateKeyEngine, privateKeyIdentifier and clientCertEngine are refused with '
+  .. 'ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED whatever their type; Node checks the type first (ERR_INVALID_ARG_TYPE)'
 N.GAP_RESET_FIELDS = 'luatls gap: the ECONNRESET a TLS client gets when the peer leaves before the handshake has no '
   .. 'host, port (nor localAddress) fields; Node\'s has them'
 N.GAP_RENEG_CB = 'luatls gap: renegotiate(options, cb) calls cb(ERR_SOCKET_CLOSED) when the socket closes before the '
