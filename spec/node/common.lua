@@ -6,6 +6,8 @@ local tls = require('tls')
 local N = {}
 
 -- gaps shared by several ports
+N.GAP_OWN_HOOKS = 'luatls gap: a server tls.TLSSocket ignores its own SNICallback option (only a tls.Server given as '
+  .. 'server lends its hooks), so the callback is never asked'
 N.GAP_UNIX_SOCKETS = 'luatls gap: no Unix domain sockets: servers cannot listen on a path and clients have no path option'
 N.GAP_EMIT_CONNECTION = "luatls gap: tls.Server does not take a socket or duplex handed to it with "
   .. "server:emit('connection', socket) (Node's way to upgrade a connection accepted elsewhere); "

@@ -99,6 +99,7 @@ local function pendings(text)
 end
 
 local rows, counts = {}, { ported = 0, na = 0, failing = 0, missing = 0 }
+local by_gap, gap_order = {}, {}
 local names = {}
 for name in ALL:gmatch('%S+') do names[#names + 1] = name end
 table.sort(names)
@@ -112,6 +113,10 @@ for _, name in ipairs(names) do
       rows[#rows + 1] = ('| test-tls-%s.js | ported | `%s` |'):format(name, spec)
     else
       counts.failing = counts.failing + 1
+      for _, reason in ipairs(reasons) do
+        if not by_gap[reason] then by_gap[reason] = {}; gap_order[#gap_order + 1] = reason end
+        table.insert(by_gap[reason], 'test-tls-' .. name .. '.js')
+      end
       rows[#rows + 1] = ('| test-tls-%s.js | failing | `%s`: %s |'):format(name, spec, table.concat(reasons, '; '))
     end
   elseif NA[name] then
@@ -158,3 +163,15 @@ This page is generated: `lua5.4 spec/node/compat.lua > doc/node-compat.md`.
 | Node test | status | spec, or why |
 |---|---|---|]])
 for _, row in ipairs(rows) do print(row) end
+print()
+print('## The gaps behind the failing tests')
+print()
+print('Each gap once, with the Node tests it keeps from passing (most first).')
+print()
+table.sort(gap_order, function(a, b)
+  if #by_gap[a] ~= #by_gap[b] then return #by_gap[a] > #by_gap[b] end
+  return a < b
+end)
+for _, reason in ipairs(gap_order) do
+  print(('- %s (%s)'):format(reason, table.concat(by_gap[reason], ', ')))
+end
