@@ -7,7 +7,9 @@ package.cpath = 'build/lib/?.so;' .. package.cpath
 require('helper')
 local N = require('node.common')
 
--- Node's test/parallel/test-tls-*.js, without the prefix and the .js
+-- Node's test/parallel/test-tls-*.js, without the prefix and the .js: the tree of Node's main
+-- branch as the search index holds it, plus two tests added since
+-- (client-allow-partial-trust-chain, psk-alpn-callback-exception-handling)
 local ALL = [[
 0-dns-altname add-context addca alert alert-handling alpn-server-client async-cb-after-socket-end
 basic-validations buffersize ca-concat canonical-ip cert-chains-concat cert-chains-in-ca cert-ext-encoding
@@ -41,6 +43,7 @@ startcom-wosign-whitelist starttls-server streamwrap-buffersize ticket ticket-12
 timeout-server timeout-server-2 tlswrap-segfault translate-peer-certificate transport-destroy-after-own-gc
 use-after-free-regression wrap-econnreset wrap-econnreset-localaddress wrap-econnreset-pipe wrap-econnreset-socket
 wrap-event-emmiter wrap-no-abort wrap-timeout write-error writewrap-leak zero-clear-in
+client-allow-partial-trust-chain psk-alpn-callback-exception-handling
 ]]
 
 -- not applicable, and why
@@ -157,6 +160,14 @@ check luatls's documented behaviour there and say so in a comment:
   (the alert), where Node reports `ECONNRESET`;
 - Lua has no `Buffer`: data are strings, so `setEncoding` is left out of the ports, and a
   string is a valid `exportKeyingMaterial` context.
+
+The list is the `test-tls-*.js` files of Node's main-branch `test/parallel/`, plus two tests
+added since (`client-allow-partial-trust-chain`, `psk-alpn-callback-exception-handling`).
+The newest Node releases add more (`get-ca-certificates-*`, `set-default-ca-certificates-*`,
+for `tls.getCACertificates()` and `tls.setDefaultCACertificates()`, which luatls does not
+have); they are not listed yet. Error messages: luatls words option errors
+`The "options.x" argument must be ...` where Node says `property`; the ports check the code,
+the option's name and the type named.
 
 This page is generated: `lua5.4 spec/node/compat.lua > doc/node-compat.md`.
 
