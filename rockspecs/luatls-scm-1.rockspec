@@ -73,6 +73,7 @@ build = {
     timers = 'lua/timers.lua',
     tls = 'lua/tls.lua',
     util = 'lua/util.lua',
+    ['luatls.abort'] = 'lua/luatls/abort.lua',
     ['luatls.async'] = 'lua/luatls/async.lua',
     ['luatls.class'] = 'lua/luatls/class.lua',
     ['luatls.errors'] = 'lua/luatls/errors.lua',
