@@ -111,3 +111,87 @@ describe('session example', function()
     assert.matches('^stored a session of %d+ bytes\nreused: false\nreused: true\n$', out)
   end)
 end)
+
+describe('tls-proxy example', function()
+  local tls = require('tls')
+  local net = require('net')
+
+  -- Starts examples/tls-proxy.lua in front of backend; ready(port) once it listens,
+  -- closed(stderr) when it has ended.
+  local function start_proxy(backend, ready, closed)
+    local port = tostring(H.free_port())
+    local proxy = H.spawn(H.LUATLS, { 'examples/tls-proxy.lua' }, function(_, _, err) closed(err) end,
+      { env = env_with({ PORT = port, BACKEND = backend }) })
+    local seen = ''
+    proxy.stdout:on('data', function(d)
+      local first = not seen:find('proxy on', 1, true)
+      seen = seen .. d
+      if first and seen:find('proxy on ' .. port, 1, true) then ready(port) end
+    end)
+    return proxy
+  end
+
+  it('with its backend down, logs why and ends the client with a close_notify', function()
+    local dead = H.free_port()
+    local client_code, client_out, proxy_err, proxy_ran
+    H.run(15000, function(done)
+      local proxy
+      proxy = start_proxy('127.0.0.1:' .. dead, function(port)
+        local client = H.spawn('openssl', { 's_client', '-connect', '127.0.0.1:' .. port, '-servername', 'localhost',
+          '-CAfile', 'certs/ca-cert.pem', '-ign_eof', '-msg' }, function(code, out)
+          client_code, client_out = code, out
+          proxy_ran = proxy.exitCode == nil
+          proxy:kill()
+        end)
+        client.stdin:_end('hello\n')
+      end, function(err) proxy_err = err; done() end)
+    end)
+    assert.is_true(proxy_ran, 'the proxy ended with its backend')
+    assert.equal(('backend 127.0.0.1:%d: connect ECONNREFUSED 127.0.0.1:%d\n'):format(dead, dead), proxy_err)
+    assert.equal(0, client_code, client_out)
+    assert.matches('Verify return code: 0 %(ok%)', client_out)
+    assert.matches('<<< TLS 1.%d, Alert %[length 0002%], warning close_notify', client_out)
+    assert.is_nil(client_out:find('unexpected eof', 1, true))
+  end)
+
+  it('in front of the echo server its header starts, carries bytes both ways and the end', function()
+    local header = require('fs').readFileSync('examples/tls-proxy.lua')
+    local code = assert(header:match('\n%-%-%s+build/luatls %-e "([^\n]*)"\n'), 'no backend command in the header')
+    assert.matches("listen%(7000, '127%.0%.0%.1'%)", code)
+    local lines = {}
+    for i = 1, 20000 do lines[i] = ('line %d of the payload\n'):format(i) end
+    local payload = table.concat(lines)
+    local got, ended, proxy_err = '', false, nil
+    H.run(20000, function(done)
+      local backend_port = H.free_port()
+      local backend = H.spawn(H.LUATLS, { '-e', (code:gsub('7000', tostring(backend_port))) })
+      local deadline = os.time() + 10
+      local function when_listening(fn)
+        local s = net.connect({ port = backend_port, host = '127.0.0.1' })
+        s:on('connect', function() s:destroy(); fn() end)
+        s:on('error', function(err)
+          assert(os.time() < deadline, 'the backend does not listen: ' .. tostring(err))
+          setTimeout(function() when_listening(fn) end, 50)
+        end)
+      end
+      when_listening(function()
+        local proxy
+        proxy = start_proxy('127.0.0.1:' .. backend_port, function(port)
+          local c
+          c = tls.connect({ port = tonumber(port), host = '127.0.0.1', servername = 'localhost',
+            ca = H.cert('ca-cert.pem') }, function() c:_end(payload) end)   -- then the end, half-closed
+          c:on('data', function(d) got = got .. d end)
+          c:on('end', function() ended = true end)
+          c:on('close', function()
+            proxy:kill()
+            backend:kill()
+          end)
+        end, function(err) proxy_err = err; done() end)
+      end)
+    end)
+    assert.equal(#payload, #got)
+    assert.is_true(got == payload, 'the bytes came back changed')
+    assert.is_true(ended, 'no end came back')
+    assert.equal('', proxy_err)
+  end)
+end)

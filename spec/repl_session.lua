@@ -17,10 +17,22 @@ local function env_for(extra)
   return env
 end
 
--- starts `script` running luatls with args; finish(code, output) when it ends
+-- the directory the specs run in
+function R.root()
+  local p = io.popen('pwd')
+  local dir = p:read('l')
+  p:close()
+  return dir
+end
+
+-- starts `script` running luatls with args (in options.cwd if given); finish(code, output)
+-- when it ends
 function R.session(steps, finish, options)
   options = options or {}
-  local cmd = 'exec ' .. H.LUATLS .. (options.args and (' ' .. options.args) or '')
+  local bin = H.LUATLS
+  if options.cwd and bin:sub(1, 1) ~= '/' then bin = R.root() .. '/' .. bin end
+  local cmd = 'exec ' .. bin .. (options.args and (' ' .. options.args) or '')
+  if options.cwd then cmd = "cd '" .. options.cwd .. "' && " .. cmd end
   if options.cols then cmd = 'stty cols ' .. options.cols .. ' rows 40; ' .. cmd end
   local child = H.spawn('script', { '-qfec', cmd, '/dev/null' }, function(code, out)
     finish(code, out)
