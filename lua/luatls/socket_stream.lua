@@ -80,10 +80,21 @@ return function(Socket, handlers)
     s:read(0)
   end
 
+  -- the peer's end ends our side too, on the next tick as in Node (a write
+  -- made until then still goes out), unless allowHalfOpen
+  local function end_writable(self)
+    if self.writable and not self.writableEnded and not self.destroyed then self:_end() end
+  end
+
   function Socket:_onEndEmitted()
+    -- from now on a write after the end is the peer's doing: EPIPE, as in Node
+    if not self.allowHalfOpen then self._endedByPeer = true end
     if self.destroyed then return end
-    if not self.allowHalfOpen then self:_end() end
-    if self.writableFinished and not self.destroyed then self:destroy() end
+    if not self.allowHalfOpen and self.writable then
+      nextTick(end_writable, self)
+    elseif self.writableFinished then
+      self:destroy()
+    end
   end
 
   -- Readable's _read: the handle reads until the buffer is full again
@@ -202,6 +213,9 @@ return function(Socket, handlers)
     if type(enc) == 'function' then enc, cb = nil, enc end
     if type(data) ~= 'string' then error(errors.invalid_arg_type('chunk', 'of type string', data), 2) end
     if enc ~= nil or self._defaultEncoding then data = bytes_of(self, data, enc) end
+    if self._endedByPeer and self.writableEnded then
+      return write_error(self, errors.new('EPIPE', 'This socket has been ended by the other party'), cb)
+    end
     if self.destroyed then
       return write_error(self, errors.new('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed'), cb)
     end
