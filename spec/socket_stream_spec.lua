@@ -314,6 +314,26 @@ describe('socket stream state', function()
       'readable 1', 'got 9', 'nil at 0', 'end true' }, log)
   end)
 
+  it("a paused socket read with a 'readable' listener reads on from the network", function()
+    local total = 0
+    H.run(5000, function(done)
+      serve(function(s, server)
+        s:pause()
+        setTimeout(function()
+          s:on('readable', function()
+            local c = s:read()
+            while c do total = total + #c; c = s:read() end
+          end)
+          s:on('end', function() server:close(done) end)
+        end, 20)
+      end, function(_, port)
+        local c
+        c = client(port, function() c:_end(string.rep('x', 300000)) end)
+      end)
+    end)
+    assert.equal(300000, total)
+  end)
+
   it('for chunk in socket:chunks() inside a coroutine: the loop waits without blocking and ends at the end', function()
     local got, reply, ticks = {}, nil, 0
     H.run(5000, function(done)

@@ -99,7 +99,7 @@ return function(Socket, handlers)
 
   -- Readable's _read: the handle reads until the buffer is full again
   function Socket:_read()
-    if self._paused then
+    if self._paused and not self._readableListening then
       self._reading = false   -- resume() starts the handle
       return
     end
