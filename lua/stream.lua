@@ -437,6 +437,7 @@ function Readable:chunks(options)
       if chunk ~= nil then return chunk end
       if state then error(state, 0) end
       if state == false then return nil end
+      co = coroutine.running()
       waiting = true
       coroutine.yield()
       waiting = false
@@ -638,10 +639,9 @@ function M.pipeline(...)
   return ret
 end
 
-M.Readable.from = Readable.from
-M.finished = finished
-M.destroy = destroyer
-M.isReadable = function(s) return is_readable(s) end
+M._destroyer = destroyer
+-- Node's stream.isReadable(stream), stream.isErrored(stream)
+M.isReadable = function(s) return is_readable(s) == true end
 M.isErrored = function(s) return type(s) == 'table' and (s.errored ~= nil or s._errorEmitted == true) end
 
 return M

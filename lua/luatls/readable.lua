@@ -91,10 +91,6 @@ local function buf_push(self, chunk, front)
   end
 end
 
-local function buf_clear(self)
-  self._rb = nil
-end
-
 -- the index after a cut at n bytes that does not split a UTF-8 character
 local function text_cut(s, n)
   local len = #s
