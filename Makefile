@@ -16,6 +16,9 @@ DEPS_LIBS   = -lev $(call once,_pc_libs,pkg-config --libs openssl libedit) -lpth
 LUA_LIBS    = $(call once,_pc_lua_libs,pkg-config --libs $(LUA_PC)) -lm -ldl
 LUADIR      := $(PREFIX)/share/luatls/lua
 LUA_CMOD    := $(PREFIX)/lib/x86_64-linux-gnu/lua/5.4
+MANDIR      := $(PREFIX)/share/man/man1
+VERSION     := $(shell sed -n 's/^\#define LT_VERSION "\(.*\)"$$/\1/p' src/luatls.h)
+DEB         := build/luatls_$(VERSION)_amd64.deb
 
 CORE_SRC := src/module.c src/core.c src/loop.c src/stream.c src/tcp.c src/dns.c src/context.c src/tls.c src/x509.c src/process.c src/repl.c src/hooks.c src/session.c src/bio.c
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -24,13 +27,14 @@ HEADERS  := $(wildcard src/*.h)
 
 # Debian packages the build, the tests and the demo need
 PACKAGES := gcc make pkg-config libssl-dev openssl liblua5.4-dev lua5.4 libev-dev \
-            lua-busted libedit-dev gnutls-bin curl valgrind python3 bsdutils ca-certificates
+            lua-busted libedit-dev gnutls-bin curl valgrind python3 bsdutils ca-certificates \
+            luarocks groff-base
 # peers that may come from elsewhere than Debian: command, then the package to install
 PEERS := node:nodejs
 
 BUSTED := lua5.4 /usr/bin/busted
 
-.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs fresh-check
+.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs fresh-check man-check deb deb-check
 
 all: $(BUILD)/luatls $(BUILD)/lib/luatls/core.so
 
@@ -47,7 +51,11 @@ help:
 	@echo "make soak       SOAK_N (50,000) connections, a fifth abusive: no loss, no drift, no fd left"
 	@echo "make fuzz       the libFuzzer targets in fuzz/, FUZZ_SECONDS (1800) each; make fuzz-smoke: 60 s each"
 	@echo "                (make fuzz-cov: their src/ coverage; make fuzz-merge: keep what they found)"
-	@echo "make install    install to PREFIX (default /usr/local); make uninstall"
+	@echo "make install    install to PREFIX (default /usr/local), the man page too; make uninstall"
+	@echo "make man-check  doc/luatls.1 formats without a warning"
+	@echo "make deb        $(DEB) with dpkg-shlibdeps, dpkg-gencontrol and dpkg-deb"
+	@echo "make deb-check  apt install it in a new minimal Debian 12 root, run its echo example from"
+	@echo "                /tmp, apt remove it and check nothing is left (as root, a few minutes)"
 	@echo "make fresh-check  make demo, then make test, in a new minimal Debian 12 root (debootstrap,"
 	@echo "                chroot; as root, a few minutes, needs the Debian mirror); KEEP=1 keeps the root"
 	@echo "make clean      remove build/ and the generated certificates"
@@ -146,7 +154,7 @@ rss: all certs
 
 # libFuzzer targets (fuzz/*.lua through fuzz/driver.c) with ASan and UBSan, built by clang
 FUZZ_CC      := clang-14
-FUZZ_TARGETS := options x509 session server
+FUZZ_TARGETS := options x509 session server actions
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_OBJ     := $(CORE_SRC:src/%.c=build-fuzz/obj/%.o)
@@ -210,15 +218,36 @@ fresh-check:
 	$(call install,debootstrap,)
 	@tools/fresh-check.sh
 
+# The Debian package: a PREFIX=/usr build staged with `make install DESTDIR=`, Depends:
+# from dpkg-shlibdeps. See tools/make-deb.sh and packaging/debian/.
+deb: certs
+	$(call install,dpkg-dev,)
+	@tools/make-deb.sh
+
+# The package in a debootstrap root (tools/fresh-check.sh with DEB=, tools/deb-check.sh):
+# apt install, the echo example from another directory, apt remove. Not part of `make test`.
+deb-check: deb
+	$(call install,debootstrap,)
+	@DEB=$(DEB) tools/fresh-check.sh
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUADIR)/luatls $(DESTDIR)$(LUA_CMOD)/luatls
 	install -m 755 $(BUILD)/luatls $(DESTDIR)$(PREFIX)/bin/luatls
 	install -m 644 lua/*.lua $(DESTDIR)$(LUADIR)/
 	install -m 644 lua/luatls/*.lua $(DESTDIR)$(LUADIR)/luatls/
 	install -m 755 $(BUILD)/lib/luatls/core.so $(DESTDIR)$(LUA_CMOD)/luatls/core.so
+	install -d $(DESTDIR)$(MANDIR)
+	install -m 644 doc/luatls.1 $(DESTDIR)$(MANDIR)/luatls.1
+
+# doc/luatls.1 formats without a warning; spec/man_spec.lua also checks what it documents
+man-check:
+	@out=$$(groff -ww -z -man doc/luatls.1 2>&1); if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
+	@if command -v man >/dev/null; then out=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l doc/luatls.1 2>&1 >/dev/null); \
+	  if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; fi
+	@echo "doc/luatls.1: groff -ww -z -man and man --warnings -l: no warnings"
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/luatls $(DESTDIR)$(LUA_CMOD)/luatls/core.so
+	rm -f $(DESTDIR)$(PREFIX)/bin/luatls $(DESTDIR)$(LUA_CMOD)/luatls/core.so $(DESTDIR)$(MANDIR)/luatls.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/luatls
 
 clean:

@@ -15,8 +15,8 @@ local options = {
 }
 
 local received = ''
-local socket
-socket = tls.connect(tonumber(process.env.PORT) or 8000, options, function()
+-- the callback gets the socket (Lua has no `this`), as every connect callback does
+local socket = tls.connect(tonumber(process.env.PORT) or 8000, options, function(socket)
   console.log('client connected', socket.authorized and 'authorized' or 'unauthorized')
   socket:write(message .. '\n')
 end)

@@ -29,9 +29,8 @@ server:on('resumeSession', function(id, cb)
 end)
 
 local function connect(session, next)
-  local socket
-  socket = tls.connect({ port = server:address().port, host = 'localhost', session = session,
-    ca = fs.readFileSync('certs/ca-cert.pem') }, function()
+  local socket = tls.connect({ port = server:address().port, host = 'localhost', session = session,
+    ca = fs.readFileSync('certs/ca-cert.pem') }, function(socket)
     console.log('reused: ' .. tostring(socket:isSessionReused()))
   end)
   local saved

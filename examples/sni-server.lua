@@ -26,9 +26,8 @@ server:listen(0, '127.0.0.1', function()
   local port = server:address().port
   local names, left = { 'localhost', 'wrong.example' }, 2
   for _, name in ipairs(names) do
-    local c
-    c = tls.connect({ port = port, host = '127.0.0.1', servername = name, ca = pem('ca-cert.pem') }, function()
-      console.log(name, '->', c:getPeerCertificate().subject.CN, c.authorized and 'authorized' or 'unauthorized')
+    local c = tls.connect({ port = port, host = '127.0.0.1', servername = name, ca = pem('ca-cert.pem') }, function(socket)
+      console.log(name, '->', socket:getPeerCertificate().subject.CN, socket.authorized and 'authorized' or 'unauthorized')
     end)
     c:on('data', function(d) io.write(d) end)
     c:on('close', function()

@@ -9,11 +9,10 @@ local socket = net.connect(tonumber(process.env.PORT) or 2525, '127.0.0.1')
 local buf, state = '', 'greeting'
 
 local function upgrade()
-  local secure
-  secure = tls.connect({ socket = socket, servername = 'localhost',
-    ca = fs.readFileSync('certs/ca-cert.pem') }, function()
-    console.log('secure:', secure:getProtocol(), secure.authorized and 'authorized' or 'unauthorized')
-    secure:write('EHLO client.example\r\nhello over TLS\r\nQUIT\r\n')
+  local secure = tls.connect({ socket = socket, servername = 'localhost',
+    ca = fs.readFileSync('certs/ca-cert.pem') }, function(s)
+    console.log('secure:', s:getProtocol(), s.authorized and 'authorized' or 'unauthorized')
+    s:write('EHLO client.example\r\nhello over TLS\r\nQUIT\r\n')
   end)
   secure:on('data', function(d) io.write('S: ', d) end)
 end

@@ -15,6 +15,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 #include "../src/luatls.h"
+#include "../src/modules.h"
 
 static lua_State *L;
 static int target = LUA_NOREF;

@@ -1,6 +1,7 @@
--- net: TCP sockets and servers, as in Node.
+-- net: TCP and Unix domain sockets and servers, as in Node.
 local core = require('luatls.core')
 local errors = require('luatls.errors')
+local abort = require('luatls.abort')
 local stream = require('stream')
 local tick = require('luatls.tick')
 
@@ -18,6 +19,12 @@ local function check_port(port, name)
   return n
 end
 net._check_port = check_port
+
+-- as Node: a string that is not a number >= 0 names a Unix socket
+function net._isPipeName(s)
+  local n = type(s) == 'string' and tonumber(s)
+  return type(s) == 'string' and not (n and n >= 0)
+end
 
 function net.isIP(s) return type(s) == 'string' and core.isip(s) or 0 end
 function net.isIPv4(s) return net.isIP(s) == 4 end
@@ -56,11 +63,19 @@ function Socket:init(options)
   stream.Stream.init(self)
   options = options or {}
   if options.allowHalfOpen == true then self.allowHalfOpen = true end
-  local w = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, HWM)
-  local r = errors.check_number('options.readableHighWaterMark', options.readableHighWaterMark, 0, nil, HWM)
+  -- as Node's streams: highWaterMark sets both sides and wins over the other two
+  local hwm = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, HWM)
+  local r = hwm or errors.check_number('options.readableHighWaterMark', options.readableHighWaterMark, 0, nil, HWM)
+  local w = hwm or errors.check_number('options.writableHighWaterMark', options.writableHighWaterMark, 0, nil, HWM)
   if w then self.writableHighWaterMark = w end
   if r then self.readableHighWaterMark = r end
   if options.encoding ~= nil then self:setEncoding(options.encoding) end
+  if options.noDelay then self._noDelay = true end
+  if options.keepAlive then
+    self:setKeepAlive(true, errors.check_number('options.keepAliveInitialDelay', options.keepAliveInitialDelay,
+      nil, nil, { optional = true }))
+  end
+  if options.signal ~= nil then self:_abortWith(abort.check('options.signal', options.signal)) end
   if options.handle then
     self:_attach(options.handle)
     self:_connected()
@@ -102,6 +117,9 @@ function Socket:_attach(handle)
   local hs = self._handlers
   handle:start(function(ev, ...) return hs[ev](self, ...) end)
   if not self._refed then handle:setref(false) end
+  -- TCP options asked for before there was a socket (Node applies them at connect)
+  if self._noDelay then handle:nodelay(true) end
+  if self._keepAlive then handle:keepalive(true, self._keepAliveDelay) end
   -- reading starts at once, unless pause() came first
   if not self._paused then
     handle:read_start()
@@ -126,12 +144,19 @@ handlers.connect = function(s)
   s:_onConnect()
 end
 
+-- names the address a connect (or the bind before it) failed for, as Node does
+local function at_target(err, t)
+  if err.syscall == 'bind' then
+    t = { address = t.localAddress or (t.address:find(':', 1, true) and '::' or '0.0.0.0'), port = t.localPort or 0 }
+  end
+  err.address, err.port = t.path or t.address, t.port
+  err.message = t.path and (err.message .. ' ' .. t.path) or ('%s %s:%d'):format(err.message, t.address, t.port)
+  return err
+end
+
 handlers.error = function(s, err)
   if s.connecting and s:_tryNextAddress(err) then return end
-  if err.syscall == 'connect' and s._target then
-    err.address, err.port = s._target.address, s._target.port
-    err.message = ('%s %s:%d'):format(err.message, err.address, err.port)
-  end
+  if err.syscall == 'connect' and s._target then at_target(err, s._target) end
   s:destroy(err)
 end
 
@@ -140,7 +165,8 @@ function Socket:_onConnect()
   self._pendingWrites = nil
   if p then for i = 1, #p do self:_write(p[i][1], p[i][2]) end end
   if self._pendingEnd then self._handle:shutdown() end
-  self:emit('connect')
+  -- the socket is passed, for Lua listeners that have no `this` (Node passes nothing)
+  self:emit('connect', self)
   self:emit('ready')
 end
 
@@ -174,17 +200,18 @@ function Socket:setTimeout(ms, cb)
   return self
 end
 
+-- both are remembered and applied when the socket exists, as in Node
 function Socket:setNoDelay(on)
+  self._noDelay = on ~= false
   if self._handle and not self.destroyed then self._handle:nodelay(on ~= false) end
   return self
 end
 
 function Socket:setKeepAlive(enable, delay)
   delay = errors.check_number('initialDelay', delay, nil, nil, { optional = true }) or 0
-  if self._handle and not self.destroyed then
-    -- whole seconds, within what the kernel takes (Node lets any number through)
-    self._handle:keepalive(enable == true, math.floor(math.max(0, math.min(delay, 0x7fffffff)) / 1000))
-  end
+  -- whole seconds, within what the kernel takes (Node lets any number through)
+  self._keepAlive, self._keepAliveDelay = enable == true, math.min(math.floor(math.max(0, delay) / 1000), 32767)
+  if self._handle and not self.destroyed then self._handle:keepalive(self._keepAlive, self._keepAliveDelay) end
   return self
 end
 
@@ -210,6 +237,8 @@ end
 local function connect_args(...)
   local a, b, c = ...
   if type(a) == 'table' then return a, (type(b) == 'function' and b or nil) end
+  -- as Node: a string that is not a number names a Unix socket
+  if net._isPipeName(a) then return { path = a }, (type(b) == 'function' and b or nil) end
   local options = { port = a }
   if type(b) == 'string' then options.host = b
   elseif type(b) == 'function' then c = b end
@@ -218,12 +247,18 @@ end
 net._connect_args = connect_args
 
 function Socket:_connectTo(address, port)
-  self._target = { address = address, port = port }
-  local h, err = core.tcp_connect(address, port)
+  local l = self._local or {}
+  local h, err
+  if port == nil then
+    self._target = { path = address }
+    h, err = core.pipe_connect(address)
+  else
+    self._target = { address = address, port = port, localAddress = l[1], localPort = l[2] }
+    h, err = core.tcp_connect(address, port, l[1], l[2])
+  end
   if not h then
-    if self:_tryNextAddress(err) then return end
-    err.address, err.port = address, port
-    err.message = ('%s %s:%d'):format(err.message, address, port)
+    if port and self:_tryNextAddress(err) then return end
+    at_target(err, self._target)
     nextTick(function() self:destroy(err) end)
     return
   end
@@ -252,40 +287,95 @@ local function check_family(family)
   return f
 end
 
+local function invalid_ip(ip)
+  return errors.new('ERR_INVALID_IP_ADDRESS', 'Invalid IP address: ' .. tostring(ip), nil, 'TypeError')
+end
+
+-- what a lookup answered: connect to the first address, the rest in turn
+local function resolved(self, host, port, err, list)
+  if self.destroyed then return end
+  if not err and #list == 0 then
+    err = errors.new('ENOTFOUND', 'getaddrinfo ENOTFOUND ' .. host, { hostname = host })
+  end
+  self:emit('lookup', err, list and list[1] and list[1].address, list and list[1] and list[1].family, host)
+  if not err then
+    for _, a in ipairs(list) do
+      if type(a.address) ~= 'string' or core.isip(a.address) == 0 then err = invalid_ip(a.address); break end
+    end
+  end
+  if err then return self:destroy(err) end
+  self._addresses, self._addressIndex = list, 1
+  self:_connectTo(list[1].address, port)
+end
+
+-- options.lookup(host, opts, cb), called as Node calls it: cb(err, address,
+-- family), or cb(err, { { address =, family = }, ... }) when opts.all is set
+local function custom_lookup(self, lookup, host, family, port)
+  local answered = false
+  lookup(host, family ~= 0 and { family = family, hints = 0 } or { all = true, hints = 0 }, function(err, address, fam)
+    if answered then return end
+    answered = true
+    local list = type(address) == 'table' and address or { { address = address, family = fam } }
+    resolved(self, host, port, err and errors.from(err), not err and list or nil)
+  end)
+end
+
 function Socket:connect(...)
   local options, cb = connect_args(...)
-  local port = check_port(options.port, 'Port')
+  local path = options.path
+  if path ~= nil then errors.check('options.path', path, 'string') end
+  local port = path == nil and check_port(options.port, 'Port') or nil
   local family = check_family(options.family)
   local host = options.host or 'localhost'
   if type(host) ~= 'string' then error(errors.invalid_arg_type('options.host', 'of type string', host), 2) end
+  local lookup, laddr, lport = options.lookup, options.localAddress, options.localPort
+  if lookup ~= nil then errors.check('options.lookup', lookup, 'function') end
+  if laddr ~= nil and (type(laddr) ~= 'string' or core.isip(laddr) == 0) then error(invalid_ip(laddr), 2) end
+  if lport ~= nil then lport = check_port(errors.check('options.localPort', lport, 'number'), 'options.localPort') end
+  if path and (laddr or lport) then
+    error(errors.new('ERR_INVALID_ARG_VALUE', 'localAddress and localPort cannot be used with a path',
+      { option = laddr and 'options.localAddress' or 'options.localPort' }, 'TypeError'), 2)
+  end
   if self.destroyed then return self end
   self.connecting = true
   self.writable = true
   self:_updateState()
   if cb then self:once('connect', cb) end
-  if core.isip(host) ~= 0 then
-    self:_connectTo(host, port)
+  if path then
+    self:_connectTo(path)
     return self
   end
-  core.getaddrinfo(host, family, function(err, list)
-    if self.destroyed then return end
-    if err or #list == 0 then
-      err = err or errors.new('ENOTFOUND', 'getaddrinfo ENOTFOUND ' .. host, { hostname = host })
-      self:emit('lookup', err, nil, nil, host)
-      self:destroy(err)
-      return
-    end
-    self:emit('lookup', nil, list[1].address, list[1].family, host)
-    self._addresses, self._addressIndex = list, 1
-    self._target = { port = port }
-    self:_connectTo(list[1].address, port)
-  end)
+  self._local = (laddr or lport) and { laddr, lport } or nil
+  if core.isip(host) ~= 0 then
+    self:_connectTo(host, port)
+  elseif lookup then
+    custom_lookup(self, lookup, host, family, port)
+  else
+    core.getaddrinfo(host, family, function(err, list) resolved(self, host, port, err, list) end)
+  end
   return self
+end
+
+-- the signal option: aborting destroys the socket with an AbortError, as in Node
+function Socket:_abortWith(signal)
+  local stop
+  local function onabort()
+    if stop then stop() end
+    if not self.destroyed then self:destroy(abort.abort_error(signal)) end
+  end
+  if signal.aborted then return nextTick(onabort) end
+  nextTick(function()
+    if self.destroyed then return end
+    stop = abort.listen(signal, onabort)
+    self:once('close', stop)
+  end)
 end
 
 function net.createConnection(...)
   local options, cb = connect_args(...)
   local s = Socket(options)
+  -- as Node: the timeout option is setTimeout(timeout), 0 leaves it off
+  if options.timeout ~= nil and options.timeout ~= 0 then s:setTimeout(options.timeout) end
   return s:connect(options, cb)
 end
 net.connect = net.createConnection
@@ -305,6 +395,11 @@ function Server:init(options, listener)
   self._options = options
   self.allowHalfOpen = options.allowHalfOpen == true
   self.pauseOnConnect = options.pauseOnConnect == true
+  -- for every accepted socket, as Node's are
+  self.noDelay, self.keepAlive = options.noDelay == true, options.keepAlive == true
+  self.keepAliveInitialDelay = errors.check_number('options.keepAliveInitialDelay', options.keepAliveInitialDelay,
+    nil, nil, { optional = true })
+  self.highWaterMark = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, HWM)
   self._connections = 0
   self.listening = false
   self._refed = true
@@ -316,8 +411,9 @@ function net.createServer(options, listener) return Server(options, listener) en
 Server.__name = 'Server'
 function Server.__tostring(s)
   local a = s:address()
+  if type(a) == 'table' then a = hostport(a.address, a.port) end
   return ('%s { %s, %d connections }'):format(getmetatable(s).__name,
-    a and ('listening on ' .. hostport(a.address, a.port)) or 'not listening', s._connections)
+    a and ('listening on ' .. a) or 'not listening', s._connections)
 end
 
 local LISTEN_REASONS = {
@@ -325,23 +421,48 @@ local LISTEN_REASONS = {
   EADDRNOTAVAIL = 'address not available', EAFNOSUPPORT = 'address family not supported',
 }
 
--- listen([port][, host][, backlog][, cb]) or listen(options[, cb])
+-- listen([port][, host][, backlog][, cb]), listen(path[, backlog][, cb]) or listen(options[, cb])
 local function listen_args(...)
   local n = select('#', ...)
   local args = { ... }
   local cb
   if n > 0 and type(args[n]) == 'function' then cb = args[n]; args[n] = nil end
   local a = args[1]
-  if type(a) == 'table' then return a, cb end
+  if type(a) == 'table' then return a, cb, true end
   local options = { port = a }
+  if net._isPipeName(a) then options = { path = a } end
   if type(args[2]) == 'string' then options.host, options.backlog = args[2], args[3]
   elseif type(args[2]) == 'number' then options.backlog = args[2] end
   return options, cb
 end
 
+-- a listen option that would not be honoured is refused, never replaced by a TCP port
+local function bad_listen(options, why)
+  return errors.new('ERR_INVALID_ARG_VALUE', ("The argument 'options' %s. Received %s")
+    :format(why, require('util').inspect(options, { depth = 1 })), { option = 'options' }, 'TypeError')
+end
+
+local function check_listen(options, from_table)
+  local path = options.path
+  if options.fd ~= nil or options.handle ~= nil then
+    return bad_listen(options, 'has fd or handle, which luatls cannot listen on')
+  end
+  if path ~= nil then
+    if type(path) ~= 'string' or path == '' or (path:byte(1) ~= 0 and path:find('\0', 1, true)) then
+      return bad_listen(options, 'is invalid')
+    end
+    if options.port ~= nil then return bad_listen(options, 'must have the property "port" or "path", not both') end
+  elseif from_table and options.port == nil then
+    return bad_listen(options, 'must have the property "port" or "path"')
+  end
+end
+
 function Server:listen(...)
-  local options, cb = listen_args(...)
-  local port = options.port == nil and 0 or check_port(options.port, 'options.port')
+  local options, cb, from_table = listen_args(...)
+  local bad = check_listen(options, from_table)
+  if bad then error(bad, 2) end
+  local path = options.path
+  local port = (options.port == nil or path) and 0 or check_port(options.port, 'options.port')
   -- an int for listen(2); Node lets any number through and uses what it can
   local backlog = errors.check_number('backlog', options.backlog, nil, nil, { optional = true })
   if backlog then backlog = math.floor(math.max(0, math.min(backlog, 0x7fffffff))) end
@@ -352,26 +473,33 @@ function Server:listen(...)
   if self._handle then
     error(errors.new('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.'), 2)
   end
+  local signal = options.signal ~= nil and abort.check('options.signal', options.signal) or nil
   if cb then self:once('listening', cb) end
   self._closing = false
+  if signal then self:_abortWith(signal) end
   local function bind(ip)
-    local h, err = core.tcp_listen(ip, port, backlog, options.ipv6Only)
-    if not h and host == nil then h, err = core.tcp_listen('0.0.0.0', port, backlog) end
+    if signal and signal.aborted then return end
+    local h, err
+    if path then h, err = core.pipe_listen(path, backlog, options.readableAll, options.writableAll)
+    else h, err = core.tcp_listen(ip, port, backlog, options.ipv6Only) end
+    if not h and host == nil and not path then h, err = core.tcp_listen('0.0.0.0', port, backlog) end
     if not h then
-      err.address, err.port = ip, port
-      err.message = ('listen %s: %s %s:%d'):format(err.code, LISTEN_REASONS[err.code] or err.code,
-        ip == '::' and '::' or ip, port)
+      -- as Node: a path's error has the path and port -1
+      err.address, err.port = path or ip, path and -1 or port
+      err.message = ('listen %s: %s %s'):format(err.code, LISTEN_REASONS[err.code] or err.code,
+        path or ('%s:%d'):format(ip, port))
       err.syscall = 'listen'
       nextTick(function() self:emit('error', err) end)
       return
     end
-    self._handle = h
+    self._handle, self._path = h, path
     h:start(function(_, ch) self:_onconnection(ch) end)
     if not self._refed then h:setref(false) end
     self.listening = true
-    nextTick(function() if self._handle == h then self:emit('listening') end end)
+    -- the server is passed, for Lua callbacks that have no `this`
+    nextTick(function() if self._handle == h then self:emit('listening', self) end end)
   end
-  if host == nil then bind('::')
+  if host == nil or path then bind('::')
   elseif core.isip(host) ~= 0 then bind(host)
   else
     core.getaddrinfo(host, 0, function(err, list)
@@ -391,9 +519,15 @@ end
 
 function Server:_onconnection(handle)
   if self.maxConnections and self._connections >= self.maxConnections then
-    local a, p, f = handle:peername()
+    -- as Node 20: both ends of a TCP connection; nothing for a Unix socket
+    local info
+    if not self._path then
+      local la, lp, lf = handle:sockname()
+      local ra, rp, rf = handle:peername()
+      info = { localAddress = la, localPort = lp, localFamily = lf, remoteAddress = ra, remotePort = rp, remoteFamily = rf }
+    end
     handle:close()
-    self:emit('drop', { remoteAddress = a, remotePort = p, remoteFamily = f })
+    if info then self:emit('drop', info) else self:emit('drop') end
     return
   end
   -- a socket that cannot be made fails that connection only: the server goes on
@@ -406,6 +540,9 @@ function Server:_onconnection(handle)
   sock._server = self
   sock._countedBy = self
   self._connections = self._connections + 1
+  if self.noDelay then sock:setNoDelay(true) end
+  if self.keepAlive then sock:setKeepAlive(true, self.keepAliveInitialDelay) end
+  if self.highWaterMark then sock.readableHighWaterMark, sock.writableHighWaterMark = self.highWaterMark, self.highWaterMark end
   if self.pauseOnConnect then sock:pause() end
   self:_onSocket(sock)
 end
@@ -425,6 +562,13 @@ function Server:_maybeClose()
     self._closeEmitted = true
     nextTick(function() self:emit('close') end)
   end
+end
+
+-- listen's signal option: aborting closes the server, as in Node
+function Server:_abortWith(signal)
+  if signal.aborted then return nextTick(function() self:close() end) end
+  local stop = abort.listen(signal, function() self:close() end)
+  self:once('close', stop)
 end
 
 function Server:close(cb)
@@ -448,6 +592,7 @@ end
 
 function Server:address()
   if not self._handle then return nil end
+  if self._path then return self._path end
   local a, p, f = self._handle:sockname()
   return { address = a, port = p, family = f }
 end

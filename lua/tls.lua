@@ -148,6 +148,11 @@ function TLSSocket:_startTLS(is_server, prefix)
   local reject = server and server._rejectUnauthorized or (not server and o.rejectUnauthorized ~= false)
   self._handle:starttls(self._context.context, is_server, not is_server and self._servername or nil,
     request, reject, prefix, self._upgraded)
+  -- enableTrace (the option, the server's option, or enableTrace() called before the SSL existed)
+  self._tlsStarted = true
+  if o.enableTrace or self._traceWanted or (server and server._tlsOptions.enableTrace) then
+    self._handle:enable_trace()
+  end
   if not is_server then
     if self._alpn then self._handle:set_alpn(self._alpn) end
     if o.session then self._handle:set_session(o.session) end
@@ -201,9 +206,21 @@ local function server_secure(s)
   if server and not s.destroyed then server:emit('secureConnection', s) end
 end
 
+-- as Node: a server whose DH prime is below minDHSize (default 1024) is refused
+local function dh_too_small(s, opts)
+  local key = s._handle:ephemeral_key()
+  local min = opts.minDHSize or 1024
+  if key and key.type == 'DH' and key.size < min then
+    return errors.new('ERR_TLS_DH_PARAM_SIZE', ('DH parameter size %d is less than %d'):format(key.size, min),
+      { size = key.size, minDHSize = min })
+  end
+end
+
 local function client_secure(s)
   if gone(s) then return end
   local opts = s._tlsOptions
+  local dherr = dh_too_small(s, opts)
+  if dherr then return s:destroy(dherr) end
   local code, message = s._handle:verify_error()
   local verr
   s:_readNegotiated()
@@ -224,7 +241,8 @@ local function client_secure(s)
   else
     s.authorized = true
   end
-  s:emit('secureConnect')
+  -- the socket is passed, for Lua listeners that have no `this` (Node passes nothing)
+  s:emit('secureConnect', s)
 end
 
 local function mark_secured(s)
@@ -322,7 +340,8 @@ local function connect_args(...)
   local options = {}
   local i = 1
   if type(args[1]) ~= 'table' and args.n >= 1 then
-    options.port = args[1]
+    -- as net.connect: a string that is not a number is a Unix socket's path
+    if net._isPipeName(args[1]) then options.path = args[1] else options.port = args[1] end
     i = 2
     if type(args[2]) == 'string' then options.host = args[2]; i = 3 end
   end
@@ -353,8 +372,10 @@ function tls.connect(...)
   local options, cb = connect_args(...)
   if options.socket == nil then
     options.host = options.host or 'localhost'
-    net._check_port(options.port, 'Port')
+    if options.path == nil then net._check_port(options.port, 'Port') end
   end
+  errors.check_number('options.minDHSize', options.minDHSize, 1, nil, { optional = true })
+  errors.check('options.enableTrace', options.enableTrace, 'boolean', true)
   if options.checkServerIdentity ~= nil then
     errors.check('options.checkServerIdentity', options.checkServerIdentity, 'function')
   end
@@ -370,7 +391,9 @@ function tls.connect(...)
   if servername == nil and core.isip(options.host) == 0 then servername = options.host end
   s._servername = servername
   if cb then s:once('secureConnect', cb) end
-  s:connect({ port = options.port, host = options.host, family = options.family })
+  if options.timeout ~= nil and options.timeout ~= 0 then s:setTimeout(options.timeout) end
+  -- path, port, host, family, localAddress, localPort, lookup, as in Node
+  s:connect(options)
   return s
 end
 

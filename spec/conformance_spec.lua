@@ -133,4 +133,51 @@ describe('conformance', function()
     assert.not_equal(results[1].session, results[2].session)
     assert.is_true(results[3].reused)             -- the fresh session resumes in turn
   end)
+  it('both ends renegotiating at once (TLS 1.2, over a memory wire and over loopback) finish, and data flows after', function()
+    local results = {}
+    local function pair(over_memory, k)
+      local server = tls.createServer(H.tls_options({ maxVersion = 'TLSv1.2' }))
+      local r = {}
+      local function both_secure(s, c)
+        s:renegotiate({}, function(e) r.server_cb = e or false end)
+        c:renegotiate({}, function(e) r.client_cb = e or false end)
+        c:write('ping')
+      end
+      local s, c
+      local function wire(ready)
+        if over_memory then
+          local a, b = stream.Duplex(), stream.Duplex()
+          a._write = function(_, chunk) setImmediate(function() b:push(chunk) end) end
+          b._write = function(_, chunk) setImmediate(function() a:push(chunk) end) end
+          s = tls.TLSSocket(a, { isServer = true, server = server })
+          c = tls.connect({ socket = b, servername = 'localhost', ca = H.cert('ca-cert.pem'), maxVersion = 'TLSv1.2' })
+          ready()
+        else
+          server:on('secureConnection', function(sock) s = sock; ready() end)
+          server:listen(0, '127.0.0.1', function()
+            c = tls.connect({ port = server:address().port, host = 'localhost', ca = H.cert('ca-cert.pem'),
+              maxVersion = 'TLSv1.2' })
+          end)
+        end
+      end
+      wire(function()
+        local function go() if s._secured and c.authorized ~= nil and c._secured then both_secure(s, c) end end
+        if over_memory then s:once('secure', function() go() end) end
+        c:once('secureConnect', function() if over_memory then go() else both_secure(s, c) end end)
+        s:on('data', function(d) s:_end(d) end)
+        s:on('error', function(e) r.server_error = e.code end)
+        c:on('data', function(d) r.echo = (r.echo or '') .. d end)
+        c:on('error', function(e) r.client_error = e.code end)
+        c:on('close', function()
+          results[#results + 1] = r
+          if over_memory then k() else server:close(k) end
+        end)
+      end)
+    end
+    H.run(10000, function(done) pair(true, function() pair(false, done) end) end)
+    for _, r in ipairs(results) do
+      assert.same({ server_cb = false, client_cb = false, echo = 'ping' }, r)
+    end
+    assert.equal(2, #results)
+  end)
 end)

@@ -82,7 +82,8 @@ describe('net.Server', function()
 
   it('raises an error object naming a bad port', function()
     local server = net.createServer()
-    local ok, err = pcall(server.listen, server, 'http')
+    -- a string that is not a number would be a Unix socket's path, as in Node
+    local ok, err = pcall(server.listen, server, '65536')
     assert.is_false(ok)
     assert.equal('ERR_SOCKET_BAD_PORT', err.code)
     assert.equal('RangeError', err.name)

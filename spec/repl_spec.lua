@@ -7,7 +7,7 @@ local history = os.tmpname()
 -- Calls finish(exit_code, whole_output) when the session ends.
 local function session(steps, finish, extra_env)
   local env = { PATH = os.getenv('PATH'), HOME = os.getenv('HOME'), TERM = 'xterm',
-    LUATLS_HISTORY = history }
+    LUATLS_HISTORY = history, NO_COLOR = '1' }
   for k, v in pairs(extra_env or {}) do env[k] = v end
   local child = H.spawn('script', { '-qfec', 'exec ' .. H.LUATLS, '/dev/null' }, function(code, out)
     finish(code, out)
@@ -195,7 +195,7 @@ describe('the REPL', function()
     H.run(20000, function(done)
       local child = H.spawn('script', { '-qfec', 'exec ' .. H_LUATLS .. ' -i ' .. script, '/dev/null' },
         function(c) code = c; done() end,
-        { env = { PATH = os.getenv('PATH'), TERM = 'xterm', LUATLS_HISTORY = history } })
+        { env = { PATH = os.getenv('PATH'), TERM = 'xterm', LUATLS_HISTORY = history, NO_COLOR = '1' } })
       local seen, sent = '', false
       child.stdout:on('data', function(d)
         seen = seen .. d

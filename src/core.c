@@ -175,12 +175,16 @@ static int emit_protected(lua_State *L) {
   return 0;
 }
 
-/* runs emit_protected; the status, with the error on top when not LUA_OK */
-static int emit_run(emit_req *r) {
+/*
+** Runs emit_protected: 1 heard, 0 not emitted, -1 failed. A failure goes
+** to *errref (lt_keep_error) or, without errref, to the uncaught handler;
+** either runs inside the same errno and error-queue window as the event.
+*/
+static int emit_run(emit_req *r, int *errref) {
   lua_State *L = main_L;
   if (r->h->selfref == LUA_NOREF || r->h->selfref == LUA_REFNIL || !lua_checkstack(L, 4)) {
     lua_pop(L, r->nargs);
-    return -1;
+    return 0;
   }
   int saved = errno, in_ssl = ssl_depth > 0;
   err_stash st;
@@ -190,10 +194,14 @@ static int emit_run(emit_req *r) {
   lua_rotate(L, -(r->nargs + 2), 2);   /* function, request, then the caller's values */
   depth++;
   int status = lt_pcall(L, 1 + r->nargs, 0);
+  if (status != LUA_OK) {
+    if (errref) *errref = lt_keep_error(L);
+    else uncaught(L);
+  }
   depth--;
   if (in_ssl) restore_errors(&st);
   errno = saved;
-  return status;
+  return status == LUA_OK ? 1 : -1;
 }
 
 int lt_emit(lt_handle *h, const char *event, lt_pusher push, void *ud) {
@@ -203,15 +211,9 @@ int lt_emit(lt_handle *h, const char *event, lt_pusher push, void *ud) {
 /* lt_emit, passing the nargs values on top of the stack (popped) before the pushed ones */
 int lt_emit_n(lt_handle *h, const char *event, lt_pusher push, void *ud, int nargs) {
   emit_req r = { h, event, push, NULL, ud, nargs };
-  int status = emit_run(&r);
-  if (status < 0) return 0;
-  if (status != LUA_OK) {
-    int saved = errno;
-    uncaught(main_L);
-    errno = saved;
-  }
-  if (depth == 0 && ssl_depth == 0) run_ticks(main_L);
-  return 1;
+  int heard = emit_run(&r, NULL) != 0;
+  if (heard && depth == 0 && ssl_depth == 0) run_ticks(main_L);
+  return heard;
 }
 
 /* protected: the error object (argument 1) into the registry at *ref (argument 2) */
@@ -248,13 +250,7 @@ void lt_push_kept_error(lua_State *L, int ref) {
 
 int lt_ask(lt_handle *h, const char *event, lt_pusher push, lt_reader read, void *ud, int *errref) {
   emit_req r = { h, event, push, read, ud, 0 };
-  int status = emit_run(&r);
-  if (status < 0) return 0;
-  if (status != LUA_OK) {
-    *errref = lt_keep_error(main_L);
-    return -1;
-  }
-  return 1;
+  return emit_run(&r, errref);
 }
 
 /* Drains nextTick callbacks queued by code that ran inside OpenSSL. */
@@ -326,13 +322,8 @@ void lt_io_start(lt_handle *h, ev_io *w) {
   if (h->unrefed) ev_unref(lt_loop);
 }
 
-/* also forgets an event fed to an inactive watcher, which libev would
-   otherwise deliver after the watcher's memory is gone */
 void lt_io_stop(lt_handle *h, ev_io *w) {
-  if (!ev_is_active(w)) {
-    ev_clear_pending(lt_loop, w);
-    return;
-  }
+  if (!ev_is_active(w)) return;
   if (h->unrefed) ev_ref(lt_loop);
   ev_io_stop(lt_loop, w);
 }

@@ -480,6 +480,8 @@ static int stream_set_psk_hint(lua_State *L) {
 /* A full handshake, so that a new certificate request is answered; sends the
    HelloRequest (or ClientHello) now, the rest comes with reads. */
 static int start_renegotiation(lt_stream *s) {
+  if (s->reneg_verify >= 0) SSL_set_verify(s->ssl, s->reneg_verify, SSL_get_verify_callback(s->ssl));
+  s->reneg_verify = -1;
   SSL_set_options(s->ssl, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
   ERR_clear_error();
   if (!SSL_renegotiate(s->ssl)) return 0;
@@ -493,26 +495,50 @@ static int start_renegotiation(lt_stream *s) {
   return 1;
 }
 
-/* After OpenSSL has returned: a renegotiation asked for while OpenSSL was
-   on the stack (it would have finished that handshake over the request,
-   or been re-entered). */
+/*
+** After OpenSSL has returned: a renegotiation asked for while OpenSSL was
+** on the stack, or before the first handshake was complete, starts now.
+** One that cannot start after all (the peer chose TLS 1.3) is reported to
+** the callbacks that wait for it ('renegerror').
+*/
 void lt_hooks_after_io(lt_stream *s) {
-  if (!s->reneg_pending || s->closed || lt_in_ssl()) return;
+  if (!s->reneg_pending || s->closed || lt_in_ssl() || s->tls_state != TLS_OPEN) return;
   s->reneg_pending = 0;
-  start_renegotiation(s);
+  /* the peer started one meanwhile (a HelloRequest, a ClientHello): that
+     handshake is the one the callbacks wait for; asking OpenSSL again in
+     the middle of it leaves its state machine waiting for nothing */
+  if (SSL_in_init(s->ssl)) return;
+  if (start_renegotiation(s)) return;
+  unsigned long e = ERR_peek_error();
   ERR_clear_error();
+  lt_failure f = e ? (lt_failure){ .kind = LT_FAIL_SSL, .ssl = e }
+                   : (lt_failure){ .kind = LT_FAIL_CODE, .code = "ERR_TLS_RENEGOTIATE",
+                                   .message = "Attempt to renegotiate TLS session failed" };
+  lt_emit(&s->h, "renegerror", lt_failure_pusher, &f);
 }
 
-/* s:renegotiate(request_cert, reject_unauthorized) -> true | nil, err */
+/*
+** s:renegotiate(request_cert, reject_unauthorized) -> true | nil, err
+** TLS 1.2 and below. Asked for while OpenSSL is on the stack (from a hook's
+** listener), during the first handshake, or by a client, it starts after
+** the next I/O step, once the handshake is complete and the outermost
+** OpenSSL call has returned: nothing in the SSL changes before.
+*/
 static int stream_renegotiate(lua_State *L) {
   lt_stream *s = hooked(L);
-  if (SSL_is_server(s->ssl) && lua_toboolean(L, 2)) {
-    int mode = SSL_VERIFY_PEER | (lua_toboolean(L, 3) ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
-    SSL_set_verify(s->ssl, mode, SSL_get_verify_callback(s->ssl));
+  if (s->tls_state == TLS_OPEN && (SSL_version(s->ssl) >= TLS1_3_VERSION ||
+                                   (SSL_get_options(s->ssl) & SSL_OP_NO_RENEGOTIATION))) {
+    lua_pushnil(L);
+    lt_push_ssl_error(L, ERR_PACK(ERR_LIB_SSL, 0, SSL_version(s->ssl) >= TLS1_3_VERSION
+                                  ? SSL_R_WRONG_SSL_VERSION : SSL_R_NO_RENEGOTIATION));
+    return 2;
   }
-  int possible = SSL_version(s->ssl) < TLS1_3_VERSION && !(SSL_get_options(s->ssl) & SSL_OP_NO_RENEGOTIATION);
-  if (possible && lt_in_ssl()) {
-    /* OpenSSL is on the stack: start once the outermost call has returned */
+  if (SSL_is_server(s->ssl) && lua_toboolean(L, 2))
+    s->reneg_verify = SSL_VERIFY_PEER | (lua_toboolean(L, 3) ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
+  /* a client also reads what has come first: OpenSSL 3.0 mishandles a
+     HelloRequest it reads while its own renegotiation is under way (it
+     finishes, then waits for a server that has nothing to send) */
+  if (lt_in_ssl() || s->tls_state != TLS_OPEN || !SSL_is_server(s->ssl)) {
     s->reneg_pending = 1;
     ev_feed_event(lt_loop, &s->wio, EV_WRITE);
   } else if (!start_renegotiation(s)) {

@@ -86,6 +86,9 @@ static int timer_start(lua_State *L) {
   lua_pushvalue(L, 4);
   lua_setiuservalue(L, 1, 1);
   timer_stop_watcher(t);
+  /* the loop's clock is read once per iteration: after a long callback it
+     is behind, and a timer counted from it would fire early */
+  ev_now_update(lt_loop);
   ev_timer_set(&t->w, after / 1000.0, rep / 1000.0);
   ev_timer_start(lt_loop, &t->w);
   if (t->h.unrefed) ev_unref(lt_loop);

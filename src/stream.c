@@ -114,6 +114,16 @@ void lt_stream_flushed(lt_stream *s) {
 
 static void stream_release(lt_stream *s);
 
+/* The outermost OpenSSL call on the stream has returned: what was written
+   meanwhile joins the queue. */
+void lt_stream_ssl_leave(lt_stream *s) {
+  s->in_ssl--;
+  lt_ssl_leave();
+  if (s->in_ssl > 0 || s->held.len == s->held.head) return;
+  buf_append(&s->out, s->held.data + s->held.head, s->held.len - s->held.head);
+  buf_free(&s->held);
+}
+
 /* One step of the transport with the stream held: it may be closed inside. */
 void lt_stream_step(lt_stream *s, int revents) {
   s->busy++;
@@ -192,6 +202,7 @@ lt_stream *lt_stream_new(lua_State *L, int fd) {
   memset(s, 0, sizeof *s);
   s->fd = fd;
   s->hook_error = LUA_NOREF;
+  s->reneg_verify = -1;
   s->tp = &lt_plain_transport;
   ev_io_init(&s->rio, io_cb, fd, EV_READ);
   ev_io_init(&s->wio, io_cb, fd, EV_WRITE);
@@ -214,6 +225,7 @@ static void stream_release(lt_stream *s) {
   s->tp->release(s);
   close_fd(s);
   buf_free(&s->out);
+  buf_free(&s->held);
   lt_handle_deactivate(&s->h);
 }
 
@@ -228,6 +240,10 @@ static void stream_close_handle(lt_handle *h) {
   if (s->closed) return;
   lt_io_stop(&s->h, &s->rio);
   lt_io_stop(&s->h, &s->wio);
+  /* an event fed to a watcher that is not active (a hook's answer) would
+     otherwise be delivered after the stream's memory is gone */
+  ev_clear_pending(lt_loop, &s->rio);
+  ev_clear_pending(lt_loop, &s->wio);
   unmark_dirty(s);
   s->closed = 1;
   if (s->in_ssl == 0) close_fd(s);
@@ -277,11 +293,13 @@ static int stream_write(lua_State *L) {
     lt_push_error(L, "ERR_STREAM_WRITE_AFTER_END", "write after end");
     return lua_error(L);
   }
-  if (n > 0) buf_append(&s->out, p, n);
+  /* while OpenSSL is writing from the queue, the queue must not move:
+     what is written then waits aside until the call returns */
+  if (n > 0) buf_append(s->in_ssl || s->held.len > s->held.head ? &s->held : &s->out, p, n);
   if (lua_toboolean(L, 3)) s->notify_drain = 1;
   mark_dirty(s);
   lt_stream_update(s);
-  lua_pushinteger(L, (lua_Integer)(s->out.len - s->out.head));
+  lua_pushinteger(L, (lua_Integer)(s->out.len - s->out.head + s->held.len - s->held.head));
   return 1;
 }
 

@@ -49,6 +49,7 @@ typedef struct lt_stream {
            read_wants_write : 1, write_wants_read : 1, reneg_pending : 1,
            reset : 1, alert_sent : 1, peer_done : 1;
   lt_buf out;
+  lt_buf held;                  /* written while OpenSSL was writing from out */
   SSL *ssl;
   int tls_state;
   int hs_want;                  /* EV_READ or EV_WRITE while handshaking, 0 while a hook runs */
@@ -62,6 +63,7 @@ typedef struct lt_stream {
   size_t alpn_len, npn_len;
   int hook_error;               /* registry ref: what failed the handshake in a hook */
   int handshakes;               /* completed handshakes, for renegotiation */
+  int reneg_verify;             /* verify mode for the next renegotiation, or -1 */
   size_t plain_left;            /* queued before STARTTLS: goes out in the clear first */
   int resume_state;             /* CERT_* of the client-hello callback (resumeSession) */
   SSL_SESSION *next_session;    /* what resumeSession found, for the lookup */
@@ -75,6 +77,7 @@ lt_stream *lt_checkstream(lua_State *L, int idx);
 lt_stream *lt_openstream(lua_State *L);
 lt_stream *lt_stream_new(lua_State *L, int fd);
 void lt_stream_close(lt_stream *s);
+void lt_stream_ssl_leave(lt_stream *s);
 void lt_stream_step(lt_stream *s, int revents);
 void lt_stream_update(lt_stream *s);
 void lt_stream_emit_error(lt_stream *s, const lt_failure *f);
@@ -100,7 +103,7 @@ enum { CERT_IDLE, CERT_RUNNING, CERT_DONE, CERT_FAILED };
 /* around every OpenSSL call that may call back into Lua: the stream's
    deferred actions wait until the outermost one returns */
 #define LT_SSL_ENTER(s) ((s)->in_ssl++, lt_ssl_enter())
-#define LT_SSL_LEAVE(s) ((s)->in_ssl--, lt_ssl_leave())
+#define LT_SSL_LEAVE(s) lt_stream_ssl_leave(s)
 
 /* hooks.c */
 void lt_hooks_install(lt_stream *s, int is_server);

@@ -1,8 +1,8 @@
 /*
 ** tcp.c
-** Non-blocking TCP: listening servers (luatls.Server), outgoing connects,
-** pipes, and the plain transport of a stream: bytes read and written on
-** its fd as they are.
+** Non-blocking TCP and Unix domain sockets: listening servers
+** (luatls.Server), outgoing connects, pipes, and the plain transport of a
+** stream: bytes read and written on its fd as they are.
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +15,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include "stream.h"
 #include "modules.h"
 
@@ -27,6 +29,7 @@ typedef struct {
   int closed;
   ev_io aio;
   ev_timer retry;               /* out of fds with no spare: listen again later */
+  char *path;                   /* a Unix socket's file, removed on close */
 } lt_server;
 
 static int spare_fd = -1;       /* given up to accept-and-close when out of fds */
@@ -50,6 +53,18 @@ static int make_addr(lua_State *L, const char *ip, int port, struct sockaddr_sto
     return luaL_error(L, "not an IP address: %s", ip);
   }
   return ss->ss_family;
+}
+
+/* a Unix socket address: a file name, or a Linux abstract name starting with
+   a NUL byte; 0, or ENAMETOOLONG / EINVAL instead of a silently cut name */
+static int make_unix(const char *path, size_t n, struct sockaddr_un *sun, socklen_t *len) {
+  memset(sun, 0, sizeof *sun);
+  sun->sun_family = AF_UNIX;
+  if (n == 0 || (path[0] != '\0' && strlen(path) != n)) return EINVAL;
+  if (n + (path[0] != '\0') > sizeof sun->sun_path) return ENAMETOOLONG;
+  memcpy(sun->sun_path, path, n);
+  *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (path[0] != '\0'));
+  return 0;
 }
 
 /* pushes address, port, family ('IPv4'/'IPv6'); 0 results on failure */
@@ -266,22 +281,27 @@ static int stream_keepalive(lua_State *L) {
   return 0;
 }
 
-/* core.tcp_connect(ip, port) -> stream | nil, err */
-static int tcp_connect(lua_State *L) {
-  const char *ip = luaL_checkstring(L, 1);
-  int port = (int)lt_checkrange(L, 2, 0, 65535, "port");
-  struct sockaddr_storage ss;
-  socklen_t len;
-  int family = make_addr(L, ip, port, &ss, &len);
-  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    lua_pushnil(L);
-    lt_push_errno(L, errno, "socket");
-    return 2;
-  }
+/* s:sockopts() -> noDelay, keepAlive, keepAlive idle seconds: what the kernel has */
+static int stream_sockopts(lua_State *L) {
+  lt_stream *s = lt_openstream(L);
+  int nodelay = 0, keep = 0, idle = 0;
+  socklen_t n = sizeof nodelay;
+  getsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &n);
+  n = sizeof keep;
+  getsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &keep, &n);
+  n = sizeof idle;
+  getsockopt(s->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &n);
+  lua_pushboolean(L, nodelay);
+  lua_pushboolean(L, keep);
+  lua_pushinteger(L, idle);
+  return 3;
+}
+
+/* a new stream connecting fd to addr; nil, err when connect(2) fails at once */
+static int start_connect(lua_State *L, int fd, const struct sockaddr *addr, socklen_t len) {
   lt_stream *s = lt_stream_new(L, fd);
   s->is_socket = 1;
-  if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS) {
+  if (connect(fd, addr, len) != 0 && errno != EINPROGRESS) {
     int err = errno;
     lt_stream_close(s);
     lua_pushnil(L);
@@ -292,9 +312,60 @@ static int tcp_connect(lua_State *L) {
   return 1;
 }
 
+/* core.tcp_connect(ip, port[, local_ip][, local_port]) -> stream | nil, err;
+   with a local address or port the socket is bound first (syscall 'bind') */
+static int tcp_connect(lua_State *L) {
+  const char *ip = luaL_checkstring(L, 1);
+  int port = (int)lt_checkrange(L, 2, 0, 65535, "port");
+  const char *local = luaL_optstring(L, 3, NULL);
+  int local_port = lua_isnoneornil(L, 4) ? 0 : (int)lt_checkrange(L, 4, 0, 65535, "localPort");
+  struct sockaddr_storage ss, ls;
+  socklen_t len, llen;
+  int family = make_addr(L, ip, port, &ss, &len);
+  if (local || local_port) {
+    make_addr(L, local ? local : family == AF_INET6 ? "::" : "0.0.0.0", local_port, &ls, &llen);
+  }
+  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    lua_pushnil(L);
+    lt_push_errno(L, errno, "socket");
+    return 2;
+  }
+  if (local || local_port) {
+    int one = 1;
+    /* as libuv binds: a port in TIME_WAIT can be taken again */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ls, llen) != 0) {
+      int err = errno;
+      close(fd);
+      lua_pushnil(L);
+      lt_push_errno(L, err, "bind");
+      return 2;
+    }
+  }
+  return start_connect(L, fd, (struct sockaddr *)&ss, len);
+}
+
+/* core.pipe_connect(path) -> stream | nil, err: a Unix domain socket */
+static int pipe_connect(lua_State *L) {
+  size_t n;
+  const char *path = luaL_checklstring(L, 1, &n);
+  struct sockaddr_un sun;
+  socklen_t len;
+  int err = make_unix(path, n, &sun, &len);
+  int fd = err ? -1 : socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    lua_pushnil(L);
+    lt_push_errno(L, err ? err : errno, err ? "connect" : "socket");
+    return 2;
+  }
+  return start_connect(L, fd, (struct sockaddr *)&sun, len);
+}
+
 static const luaL_Reg socket_methods[] = {
   {"sockname", stream_sockname}, {"peername", stream_peername},
   {"nodelay", stream_nodelay}, {"keepalive", stream_keepalive}, {"reset", stream_reset},
+  {"sockopts", stream_sockopts},
   {NULL, NULL}
 };
 
@@ -375,6 +446,27 @@ static void retry_cb(EV_P_ ev_timer *w, int revents) {
 
 static void server_close_handle(lt_handle *h);
 
+/* a server userdata listening on fd (pushed) */
+static lt_server *new_server(lua_State *L, int fd) {
+  lt_server *srv = lua_newuserdatauv(L, sizeof *srv, 1);
+  memset(srv, 0, sizeof *srv);
+  srv->fd = fd;
+  ev_io_init(&srv->aio, accept_cb, fd, EV_READ);
+  ev_init(&srv->retry, retry_cb);
+  srv->aio.data = srv->retry.data = srv;
+  lt_handle_init(&srv->h, "server", server_close_handle);
+  luaL_setmetatable(L, SERVER_MT);
+  return srv;
+}
+
+static int listen_failed(lua_State *L, int fd, const char *syscall) {
+  int err = errno;
+  if (fd >= 0) close(fd);
+  lua_pushnil(L);
+  lt_push_errno(L, err, syscall);
+  return 2;
+}
+
 /* core.tcp_listen(ip, port, backlog, ipv6only) -> server | nil, err */
 static int tcp_listen(lua_State *L) {
   const char *ip = luaL_checkstring(L, 1);
@@ -384,33 +476,61 @@ static int tcp_listen(lua_State *L) {
   socklen_t len;
   int family = make_addr(L, ip, port, &ss, &len);
   int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  const char *syscall = "socket";
-  if (fd < 0) goto fail;
+  if (fd < 0) return listen_failed(L, fd, "socket");
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (family == AF_INET6) {
     int v6only = lua_toboolean(L, 4);
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
   }
-  syscall = "bind";
-  if (bind(fd, (struct sockaddr *)&ss, len) != 0) goto fail;
-  syscall = "listen";
-  if (listen(fd, backlog) != 0) goto fail;
-  lt_server *srv = lua_newuserdatauv(L, sizeof *srv, 1);
-  memset(srv, 0, sizeof *srv);
-  srv->fd = fd;
-  ev_io_init(&srv->aio, accept_cb, fd, EV_READ);
-  ev_init(&srv->retry, retry_cb);
-  srv->aio.data = srv->retry.data = srv;
-  lt_handle_init(&srv->h, "server", server_close_handle);
-  luaL_setmetatable(L, SERVER_MT);
+  if (bind(fd, (struct sockaddr *)&ss, len) != 0) return listen_failed(L, fd, "bind");
+  if (listen(fd, backlog) != 0) return listen_failed(L, fd, "listen");
+  new_server(L, fd);
   return 1;
-fail: {
-    int err = errno;
-    if (fd >= 0) close(fd);
-    lua_pushnil(L);
-    lt_push_errno(L, err, syscall);
-    return 2;
+}
+
+/* core.pipe_listen(path, backlog, readableAll, writableAll) -> server | nil, err.
+   A file that is already there (a live server's or a stale one) is
+   EADDRINUSE, as in Node; the file is removed when the server closes. */
+static int pipe_listen(lua_State *L) {
+  size_t n;
+  const char *path = luaL_checklstring(L, 1, &n);
+  int backlog = lua_isnoneornil(L, 2) ? 511 : (int)lt_checkrange(L, 2, 0, INT_MAX, "backlog");
+  int readable = lua_toboolean(L, 3), writable = lua_toboolean(L, 4);
+  struct sockaddr_un sun;
+  socklen_t len;
+  int err = make_unix(path, n, &sun, &len);
+  if (err) {
+    errno = err;
+    return listen_failed(L, -1, "listen");
   }
+  char *copy = path[0] ? strdup(path) : NULL;
+  if (path[0] && copy == NULL) return listen_failed(L, -1, "listen");
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) goto fail;
+  if (bind(fd, (struct sockaddr *)&sun, len) != 0) goto fail;
+  if (listen(fd, backlog) != 0) {
+    err = errno;
+    if (copy) unlink(copy);
+    errno = err;
+    goto fail;
+  }
+  if (copy && (readable || writable)) {
+    mode_t mode = (readable ? S_IRUSR | S_IRGRP | S_IROTH : 0) | (writable ? S_IWUSR | S_IWGRP | S_IWOTH : 0);
+    struct stat st;
+    if (stat(copy, &st) != 0 || chmod(copy, (st.st_mode & 07777) | mode) != 0) {
+      err = errno;
+      unlink(copy);
+      errno = err;
+      goto fail;
+    }
+  }
+  new_server(L, fd)->path = copy;
+  return 1;
+fail:
+  err = errno;
+  free(copy);
+  errno = err;
+  return listen_failed(L, fd, "listen");
 }
 
 static int server_start(lua_State *L) {
@@ -434,6 +554,11 @@ static void server_close_handle(lt_handle *h) {
     ev_timer_stop(lt_loop, &srv->retry);
   }
   close(srv->fd);
+  if (srv->path) {
+    unlink(srv->path);
+    free(srv->path);
+    srv->path = NULL;
+  }
   lt_handle_deactivate(&srv->h);
   lt_handle_unlink(&srv->h);
 }
@@ -467,6 +592,7 @@ static const luaL_Reg server_methods[] = {
 
 static const luaL_Reg tcp_funcs[] = {
   {"tcp_connect", tcp_connect}, {"tcp_listen", tcp_listen},
+  {"pipe_connect", pipe_connect}, {"pipe_listen", pipe_listen},
   {"pipe_open", pipe_open},
   {NULL, NULL}
 };

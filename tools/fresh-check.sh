@@ -12,6 +12,8 @@
 #   SECURITY=url  the security mirror (default: likewise; empty to leave it out)
 #   FRESH_DIR=dir where the scratch folder goes (default: $TMPDIR or /tmp)
 #   TEST_ARGS=... more arguments for the `make test` inside (e.g. BUSTED_ARGS="-o TAP")
+#   DEB=file.deb  check that Debian package instead (make deb-check): apt install it, run
+#                 its echo example from another directory, apt remove it; see tools/deb-check.sh
 #
 # Needs root (debootstrap, mount, chroot). The mounts (/proc, /sys, /dev/pts, /dev/shm)
 # are undone and the processes left in the root are ended on every way out, Ctrl-C included.
@@ -23,7 +25,12 @@ die() { say "$*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, mount, chroot)"
 command -v debootstrap >/dev/null || die "debootstrap is missing (make fresh-check installs it)"
-git rev-parse --git-dir >/dev/null 2>&1 || die "not a git checkout: the check runs 'git archive HEAD'"
+if [ -n "${DEB:-}" ]; then
+  [ -r "$DEB" ] || die "no package $DEB (make deb builds it)"
+  DEB=$(cd "$(dirname "$DEB")" && pwd -P)/$(basename "$DEB")
+else
+  git rev-parse --git-dir >/dev/null 2>&1 || die "not a git checkout: the check runs 'git archive HEAD'"
+fi
 
 SUITE=bookworm
 
@@ -52,7 +59,7 @@ MIRROR=${MIRROR:-$(apt_uri "$SUITE")}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 SECURITY=${SECURITY-$(apt_uri "$SUITE-security")}
 
-if ! git diff --quiet HEAD -- 2>/dev/null; then
+if [ -z "${DEB:-}" ] && ! git diff --quiet HEAD -- 2>/dev/null; then
   say "note: uncommitted changes are not part of the check (it unpacks HEAD)"
 fi
 
@@ -155,6 +162,11 @@ in_root() {
   chroot "$ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
+
+if [ -n "${DEB:-}" ]; then
+  . tools/deb-check.sh
+  exit "$result"
+fi
 
 say "$(elapsed): adding make, which the Makefile needs before it can install anything"
 quiet in_root sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y make' ||

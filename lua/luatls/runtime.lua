@@ -106,17 +106,131 @@ end
 M.install()
 M.console, M.process = console, process
 
+-- Node's core modules as globals, for the REPL, -e, -p and piped input (not
+-- for script files, as in Node): each is required when first used.
+M.MODULE_GLOBALS = { 'tls', 'net', 'fs', 'util', 'events', 'crypto', 'child_process', 'dns' }
+
+function M.install_module_globals()
+  local lazy = {}
+  for _, name in ipairs(M.MODULE_GLOBALS) do
+    if rawget(_G, name) == nil then lazy[name] = true end
+  end
+  local mt = getmetatable(_G) or {}
+  if mt.__luatlsModules then return end
+  local prev = mt.__index
+  mt.__luatlsModules = lazy
+  mt.__index = function(t, k)
+    if lazy[k] then
+      lazy[k] = nil
+      local m = require(k)
+      rawset(t, k, m)
+      return m
+    end
+    if type(prev) == 'function' then return prev(t, k) end
+    if prev ~= nil then return prev[k] end
+  end
+  setmetatable(_G, mt)
+end
+
 -- main ------------------------------------------------------------------
 
-local function report(err)
-  local msg
-  if type(err) == 'table' then
-    msg = 'Uncaught ' .. tostring(err)
-    if err.stack then msg = msg .. '\n' .. tostring(err.stack) end
-  else
-    msg = 'Uncaught Error: ' .. tostring(err)
+-- Tracebacks ------------------------------------------------------------
+
+-- the directory of the runtime's Lua files, as tracebacks name it
+local LUADIR = (debug.getinfo(1, 'S').source:match('^@(.*)luatls/runtime%.lua$'))
+
+-- frames of the runtime's own files are left out of printed tracebacks,
+-- unless --trace-internals or LUATLS_TRACE_INTERNALS=1 asks for them
+M.trace_internals = os.getenv('LUATLS_TRACE_INTERNALS') == '1'
+
+-- is this source (as a traceback shows it, maybe cut to "...tail") one of ours?
+local function internal(src)
+  if not LUADIR then return false end
+  if src:sub(1, #LUADIR) == LUADIR then return true end
+  local tail = src:match('^%.%.%.(.*)$')
+  if not tail then return false end
+  local name = tail:match('([^/]+%.lua)$')
+  if not name then return false end
+  for _, path in ipairs({ LUADIR .. name, LUADIR .. 'luatls/' .. name }) do
+    if path:sub(-#tail) == tail then return true end
   end
-  io.stderr:write(msg, '\n')
+  return false
+end
+
+-- the source of a traceback line, or nil for [C] frames, tail calls, skips
+local function frame_source(line)
+  local body = line:match('^\t(.*)$')
+  if not body or body:match('^%[C%]') or body:match('^%(%.%.%.') or body:match('^%.%.%.\t') then return nil end
+  return body:match('^(.-):%d+:') or body:match('^(.-):')
+end
+
+-- Keeps the user's frames; a [C] frame or a tail call stays when the next
+-- Lua frame below it is the user's. Returns the lines and the first frame kept.
+function M.filter_traceback(trace)
+  local lines = {}
+  for l in (trace .. '\n'):gmatch('(.-)\n') do lines[#lines + 1] = l end
+  local kept, first = {}, nil
+  for i, l in ipairs(lines) do
+    local src = frame_source(l)
+    local keep
+    if l == 'stack traceback:' then
+      keep = false
+    elseif src then
+      keep = not internal(src)
+    else
+      keep = false
+      for j = i + 1, #lines do
+        local below = frame_source(lines[j])
+        if below then keep = not internal(below) break end
+      end
+    end
+    if keep then
+      kept[#kept + 1] = l
+      if src and not first then first = l:match('^\t(.-:%d+):') end
+    end
+  end
+  return kept, first
+end
+
+-- message and traceback with the runtime's frames left out; a message that
+-- names a place in the runtime names the user's first frame first
+function M.clean_trace(message, trace)
+  if M.trace_internals or not trace then return message, trace end
+  local kept, first = M.filter_traceback(trace)
+  local where, rest = message:match('^(.-):(%d+:.*)$')
+  if where and internal(where) and first then
+    local line, text = rest:match('^(%d+):%s?(.*)$')
+    message = ('%s: %s (in %s:%s)'):format(first, text, where:match('([^/]+)$'), line)
+  end
+  if #kept == 0 then
+    return message, 'stack traceback:\n\t(only the runtime\'s frames: --trace-internals shows them)'
+  end
+  return message, 'stack traceback:\n' .. table.concat(kept, '\n')
+end
+
+-- "Uncaught <the error>" and its traceback: an error object with its fields
+-- (code, errno, syscall, address, port...), any other value as util.inspect
+-- shows it; a string is the message and traceback Lua made
+function M.format_uncaught(err)
+  if type(err) ~= 'table' then
+    local text = tostring(err)
+    local message, trace = text:match('^(.-)\n(stack traceback:\n.*)$')
+    message, trace = M.clean_trace(message or text, trace)
+    return 'Uncaught Error: ' .. message .. (trace and ('\n' .. trace) or '')
+  end
+  local stack = rawget(err, 'stack')
+  rawset(err, 'stack', nil)
+  local ok, shown = pcall(util.inspect, err)
+  rawset(err, 'stack', stack)
+  if not ok then shown = tostring(err) end
+  local _, trace = M.clean_trace('', type(stack) == 'string' and stack or nil)
+  local msg = 'Uncaught ' .. shown
+  if trace then msg = msg .. '\n' .. trace end
+  return msg
+end
+
+local function report(err)
+  io.stderr:write(M.format_uncaught(err), '\n')
 end
 
 -- runs f(...) and then the loop; returns the exit code
@@ -137,8 +251,10 @@ local USAGE = [[
 Usage: luatls [options] [script.lua | -] [arguments]
 
   -e, --eval CODE   run CODE
+  -p, --print CODE  run CODE and print its value
   -i, --interactive start the REPL (after the script, if one is given)
   -v, --version     print the version
+  --trace-internals tracebacks show the runtime's own frames too
   -h, --help        print this help
   --tls-cipher-list=LIST           the default cipher list (tls.DEFAULT_CIPHERS)
   --tls-min-v1.0 ... --tls-min-v1.3  the default minimum TLS version
@@ -147,7 +263,8 @@ Usage: luatls [options] [script.lua | -] [arguments]
   --tls-keylog=FILE                append TLS key material to FILE (NSS key log format)
 
 Environment: LUATLS_EXTRA_CA_CERTS=FILE adds trusted CAs; SSLKEYLOGFILE=FILE logs TLS
-keys as --tls-keylog does; LUATLS_PATH adds module paths.
+keys as --tls-keylog does; LUATLS_PATH adds module paths; LUATLS_TRACE_INTERNALS=1
+as --trace-internals.
 
 With no script, luatls starts the REPL on a terminal, or reads the script
 from standard input when that is not a terminal.
@@ -175,13 +292,32 @@ local function tls_flag(a)
   return a == '--use-openssl-ca'
 end
 
+-- -p: the code's values, printed as console.log prints them (nil for none)
+local function load_printing(code, name)
+  local f, err = load('return ' .. code, name)
+  if not f then f, err = load(code, name) end
+  if not f then
+    -- statements, then an expression (a = 1; a)
+    for _, split in ipairs(require('luatls.repl_chunk').splits(code)) do
+      f = load(split[1] .. ' return ' .. split[2], name)
+      if f then break end
+    end
+  end
+  if not f then return nil, err end
+  return function(...)
+    local r = table.pack(f(...))
+    if r.n == 0 then r = { n = 1 } end
+    console.log(table.unpack(r, 1, r.n))
+  end
+end
+
 local function version_line()
   return ('luatls %s (%s, %s)'):format(core.version, _VERSION, core.openssl_version)
 end
 
 function M.main(exe, ...)
   local args = table.pack(...)
-  local i, code, interactive = 1, nil, false
+  local i, code, interactive, print_result = 1, nil, false, false
   while i <= args.n do
     local a = args[i]
     if a == '-v' or a == '--version' then
@@ -190,12 +326,17 @@ function M.main(exe, ...)
     elseif a == '-h' or a == '--help' then
       io.stdout:write(USAGE)
       return 0
+    elseif a == '--trace-internals' then
+      M.trace_internals = true
+      process.execArgv[#process.execArgv + 1] = a
+      i = i + 1
     elseif a == '-i' or a == '--interactive' then
       interactive = true
       i = i + 1
-    elseif a == '-e' or a == '--eval' then
+    elseif a == '-e' or a == '--eval' or a == '-p' or a == '--print' then
       code = args[i + 1]
-      if not code then io.stderr:write('luatls: -e needs an argument\n'); return 9 end
+      if not code then io.stderr:write('luatls: ', a, ' needs an argument\n'); return 9 end
+      print_result = print_result or a == '-p' or a == '--print'
       i = i + 2
     elseif a:sub(1, 6) == '--tls-' or a == '--use-openssl-ca' then
       if not tls_flag(a) then
@@ -223,6 +364,8 @@ function M.main(exe, ...)
   local chunk, err
   if not code and not script then
     chunk = function() end
+  elseif code and print_result then
+    chunk, err = load_printing(code, '=(command line)')
   elseif code then
     chunk, err = load(code, '=(command line)')
   elseif script == '-' then
@@ -230,6 +373,7 @@ function M.main(exe, ...)
   else
     chunk, err = loadfile(script)
   end
+  if code or script == '-' then M.install_module_globals() end
   if not chunk then
     io.stderr:write('luatls: ', tostring(err), '\n')
     return 1

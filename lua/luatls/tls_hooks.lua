@@ -316,6 +316,13 @@ function TLSSocket:renegotiate(options, cb)
   return true
 end
 
+-- a renegotiation asked for during a handshake that could not start once it was done
+handlers.renegerror = function(s, err)
+  local cbs = s._renegCallbacks
+  s._renegCallbacks = nil
+  for _, cb in ipairs(cbs or {}) do cb(err) end
+end
+
 function TLSSocket:disableRenegotiation() self._renegotiationDisabled = true end
 
 function TLSSocket:getFinished() return open(self) and self._handle:finished(false) or nil end
@@ -336,8 +343,9 @@ function TLSSocket:setMaxSendFragment(size)
   return open(self) and self._handle:set_max_send_fragment(size) or false
 end
 
+-- before the SSL exists (right after tls.connect) the request waits for it
 function TLSSocket:enableTrace()
-  if open(self) then self._handle:enable_trace() end
+  if open(self) and self._tlsStarted then self._handle:enable_trace() else self._traceWanted = true end
 end
 
 end

@@ -1,0 +1,25 @@
+---@meta
+
+---An error object, raised or emitted with `'error'`: a table with Node's `code` and a
+---`message`; `tostring(err)` gives `"Name [CODE]: message"`.
+---```lua
+---local ok, err = pcall(fs.readFileSync, '/nope')
+---print(err.code, err.syscall, err.path)   --> ENOENT  open  /nope
+---```
+---@class luatls.Error
+---@field code string? Node's code: `'ECONNREFUSED'`, `'ERR_TLS_CERT_ALTNAME_INVALID'`, `'ERR_SSL_WRONG_VERSION_NUMBER'`, `'ERR_INVALID_ARG_TYPE'`, ...
+---@field message string What went wrong.
+---@field name string? `'Error'` (the default), `'TypeError'`, `'RangeError'`.
+---@field stack string? The traceback, for errors that escaped a callback or were raised by a hook.
+---@field errno integer? System errors: the errno, negative as in Node.
+---@field syscall string? System errors: `'connect'`, `'read'`, `'write'`, `'listen'`, `'open'`, `'getaddrinfo'`, ...
+---@field path string? `fs` errors: the file.
+---@field address string? `connect` and `listen` errors: the address.
+---@field port integer? `connect` and `listen` errors: the port.
+---@field hostname string? `getaddrinfo` errors: the name looked up.
+---@field library string? OpenSSL errors: the library, as `'SSL routines'`.
+---@field reason string? OpenSSL errors: the reason, as `'wrong version number'`; `ERR_TLS_CERT_ALTNAME_INVALID`: why the name did not match.
+---@field option string? Errors about an argument or option: its name.
+---@field host string? `ERR_TLS_CERT_ALTNAME_INVALID`: the host name checked.
+---@field cert tls.PeerCertificate? `ERR_TLS_CERT_ALTNAME_INVALID`: the certificate checked.
+---@field context any? `ERR_UNHANDLED_ERROR`: the value emitted as `'error'`.
