@@ -141,9 +141,8 @@ function M.destroy(self, err, cb)
   self.readable, self.writable = false, false
   if self.writableNeedDrain then self.writableNeedDrain = false end
   if not self._constructed then
-    self:once('_destroyAfterConstruct', function(e)
-      do_destroy(self, e or err, cb)
-    end)
+    -- construct() has not called back yet: destroy once it has
+    self._destroyAfterConstruct = function(e) do_destroy(self, e or err, cb) end
   else
     do_destroy(self, err, cb)
   end
@@ -178,7 +177,9 @@ function M.construct(self, oncomplete)
       nextTick(function()
         self._constructed = true
         if self.destroyed then
-          self:emit('_destroyAfterConstruct', err)
+          local f = self._destroyAfterConstruct
+          self._destroyAfterConstruct = nil
+          if f then f(err) end
         elseif err then
           M.error_or_destroy(self, err, true)
         else
