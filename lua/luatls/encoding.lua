@@ -299,6 +299,7 @@ end
 
 local StringDecoder = {}
 StringDecoder.__index = StringDecoder
+StringDecoder.encoding = 'utf8'   -- each decoder's own, set by new()
 M.StringDecoder = StringDecoder
 
 -- the start of an incomplete but so far valid UTF-8 sequence at the end of s
