@@ -84,7 +84,13 @@ static void uncaught(lua_State *L) {
     if (lt_pcall(L, 1, 0) == LUA_OK) return;
   }
   if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_pushboolean(L, 1); }
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &main_L);
+  /* the first fatal error is the one reported: later ones are its echoes */
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &main_L) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
+    lua_pop(L, 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &main_L);
+  } else {
+    lua_pop(L, 2);
+  }
   ev_break(lt_loop, EVBREAK_ALL);
 }
 

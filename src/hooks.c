@@ -504,9 +504,9 @@ static int start_renegotiation(lt_stream *s) {
 void lt_hooks_after_io(lt_stream *s) {
   if (!s->reneg_pending || s->closed || lt_in_ssl() || s->tls_state != TLS_OPEN) return;
   s->reneg_pending = 0;
-  /* the peer started one meanwhile (a HelloRequest, a ClientHello): that
-     handshake is the one the callbacks wait for; asking OpenSSL again in
-     the middle of it leaves its state machine waiting for nothing */
+  /* a handshake is under way (the peer's, or one asked for before): it is
+     the one the callbacks wait for; asking OpenSSL again in the middle of
+     it leaves its state machine waiting for a message that never comes */
   if (SSL_in_init(s->ssl)) return;
   if (start_renegotiation(s)) return;
   unsigned long e = ERR_peek_error();
@@ -538,7 +538,7 @@ static int stream_renegotiate(lua_State *L) {
   /* a client also reads what has come first: OpenSSL 3.0 mishandles a
      HelloRequest it reads while its own renegotiation is under way (it
      finishes, then waits for a server that has nothing to send) */
-  if (lt_in_ssl() || s->tls_state != TLS_OPEN || !SSL_is_server(s->ssl)) {
+  if (lt_in_ssl() || s->tls_state != TLS_OPEN || !SSL_is_server(s->ssl) || SSL_in_init(s->ssl)) {
     s->reneg_pending = 1;
     ev_feed_event(lt_loop, &s->wio, EV_WRITE);
   } else if (!start_renegotiation(s)) {

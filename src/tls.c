@@ -78,6 +78,7 @@ static void handshake(lt_stream *s) {
   }
   if (r == 1) {
     s->tls_state = TLS_OPEN;
+    if (SSL_version(s->ssl) >= TLS1_3_VERSION) SSL_set_read_ahead(s->ssl, 1);   /* no renegotiation there */
     if (!hook_failed(s)) lt_stream_emit(s, "secure");
     return;
   }
@@ -305,6 +306,12 @@ static int stream_starttls(lua_State *L) {
          : reject ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER;
   } else {
     SSL_set_connect_state(ssl);
+    /* no read-ahead until the version is known: a TLS 1.2 client with
+       records buffered ahead leaves a server's HelloRequest half taken in
+       OpenSSL 3.0 (the flag that starts the renegotiation is noted, the
+       check that starts it is skipped), and after the next handshake it
+       waits for a server with nothing to send */
+    SSL_set_read_ahead(ssl, 0);
     if (servername && *servername) SSL_set_tlsext_host_name(ssl, servername);
   }
   SSL_set_verify(ssl, mode, verify_cb);

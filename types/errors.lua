@@ -9,13 +9,13 @@
 ---@class luatls.Error
 ---@field code string? Node's code: `'ECONNREFUSED'`, `'ERR_TLS_CERT_ALTNAME_INVALID'`, `'ERR_SSL_WRONG_VERSION_NUMBER'`, `'ERR_INVALID_ARG_TYPE'`, ...
 ---@field message string What went wrong.
----@field name string? `'Error'` (the default), `'TypeError'`, `'RangeError'`.
+---@field name string? `'Error'` (the default), `'TypeError'`, `'RangeError'`, `'AbortError'`.
 ---@field stack string? The traceback, for errors that escaped a callback or were raised by a hook.
 ---@field errno integer? System errors: the errno, negative as in Node.
----@field syscall string? System errors: `'connect'`, `'read'`, `'write'`, `'listen'`, `'open'`, `'getaddrinfo'`, ...
+---@field syscall string? System errors: `'connect'`, `'bind'`, `'read'`, `'write'`, `'listen'`, `'open'`, `'getaddrinfo'`, ...
 ---@field path string? `fs` errors: the file.
----@field address string? `connect` and `listen` errors: the address.
----@field port integer? `connect` and `listen` errors: the port.
+---@field address string? `connect`, `bind` and `listen` errors: the address, or a Unix socket's path.
+---@field port integer? `connect`, `bind` and `listen` errors: the port (-1 when listening on a Unix socket failed).
 ---@field hostname string? `getaddrinfo` errors: the name looked up.
 ---@field library string? OpenSSL errors: the library, as `'SSL routines'`.
 ---@field reason string? OpenSSL errors: the reason, as `'wrong version number'`; `ERR_TLS_CERT_ALTNAME_INVALID`: why the name did not match.
@@ -23,3 +23,6 @@
 ---@field host string? `ERR_TLS_CERT_ALTNAME_INVALID`: the host name checked.
 ---@field cert tls.PeerCertificate? `ERR_TLS_CERT_ALTNAME_INVALID`: the certificate checked.
 ---@field context any? `ERR_UNHANDLED_ERROR`: the value emitted as `'error'`.
+---@field cause any? `ABORT_ERR` from a `signal` option: the signal's `reason`.
+---@field size integer? `ERR_TLS_DH_PARAM_SIZE`: the server's DH prime, in bits.
+---@field minDHSize integer? `ERR_TLS_DH_PARAM_SIZE`: the `minDHSize` it is below.

@@ -1,47 +1,76 @@
 ---@meta net
 
----`require('net')`: TCP sockets and servers, as in Node.
+---`require('net')`: TCP and Unix domain sockets and servers, as in Node.
 ---@class netlib
 local net = {}
 
----Options of `net.Socket(options)`.
+---Options of `net.Socket(options)` (and of `net.connect`, which makes the socket with them).
 ---@class net.SocketOptions
 ---@field allowHalfOpen boolean? Keep the writing side open after the peer's `'end'` (default false).
----@field highWaterMark integer? Bytes queued before `write` returns false (16384).
----@field readableHighWaterMark integer? Bytes buffered before reading stops while no one reads (65536).
+---@field highWaterMark integer? Sets both `readableHighWaterMark` and `writableHighWaterMark`, and wins over them, as in Node's streams; an integer >= 0, else `ERR_INVALID_ARG_VALUE`.
+---@field readableHighWaterMark integer? Bytes read and buffered before reading stops while no one consumes them (65536).
+---@field writableHighWaterMark integer? Bytes queued before `write` returns false (16384).
+---@field noDelay boolean? `setNoDelay(true)`: no Nagle delay, applied once the socket exists.
+---@field keepAlive boolean? `setKeepAlive(true, keepAliveInitialDelay)`, applied once the socket exists.
+---@field keepAliveInitialDelay number? With `keepAlive`: milliseconds of idleness before the first probe (whole seconds are used; default 0, the system's).
+---@field signal util.AbortSignal|table? Aborting it destroys the socket with an `ABORT_ERR` error (`name` `'AbortError'`, `cause` the reason); any table with a boolean `aborted` and `on`/`once` or `addEventListener` serves, anything else raises `ERR_INVALID_ARG_TYPE`.
+
+---What a `lookup` option is called with: `{ family = 4|6, hints = 0 }`, or `{ all = true, hints = 0 }` when no family was asked for.
+---@class net.LookupRequest
+---@field family (4|6)? The family asked for (the `family` option).
+---@field all boolean? Answer with every address: `cb(err, { { address =, family = }, ... })`.
+---@field hints integer Always 0 (no `getaddrinfo` flags).
 
 ---Options of `net.connect` and `socket:connect`.
 ---@class net.ConnectOptions: net.SocketOptions
----@field port integer|string The port (required).
+---@field port integer|string? The port; required unless `path` is given.
 ---@field host string? Default `'localhost'`; a name is looked up off the loop.
+---@field path string? A Unix domain socket to connect to instead (it wins over `port`): a missing file fails with `ENOENT`, one no server listens on with `ECONNREFUSED`; not a string: `ERR_INVALID_ARG_TYPE`; with `localAddress` or `localPort`: `ERR_INVALID_ARG_VALUE`.
 ---@field family 0|4|6|"IPv4"|"IPv6"? Only addresses of that family (0: any).
+---@field lookup (fun(hostname: string, options: net.LookupRequest, cb: fun(err: any, address: string|dns.LookupAddress[]|nil, family: (4|6)?)))? A resolver used instead of the system's, called as Node calls it (`require('dns').lookup` fits); not called for an IP address. An answer that is not an IP address fails with `ERR_INVALID_IP_ADDRESS`.
+---@field localAddress string? An IP address to bind to before connecting (else `ERR_INVALID_IP_ADDRESS`); a failed bind is the `'error'`, with `syscall` `'bind'`.
+---@field localPort integer? A port to bind to before connecting: a number 0-65535 (not a number: `ERR_INVALID_ARG_TYPE`; out of range: `ERR_SOCKET_BAD_PORT`).
+---@field timeout number? `net.connect` and `tls.connect`: `socket:setTimeout(timeout)` once the socket is made (0: none).
 
 ---Options of `net.createServer`.
 ---@class net.ServerOptions
 ---@field allowHalfOpen boolean? Sockets keep their writing side open after the peer's `'end'`.
 ---@field pauseOnConnect boolean? Sockets start paused.
+---@field noDelay boolean? Every accepted socket gets `setNoDelay(true)`.
+---@field keepAlive boolean? Every accepted socket gets `setKeepAlive(true, keepAliveInitialDelay)`.
+---@field keepAliveInitialDelay number? Milliseconds, with `keepAlive`.
+---@field highWaterMark integer? Both high-water marks of every accepted socket (an integer >= 0).
 
----Options of `server:listen`.
+---Options of `server:listen`: a table needs `port` or `path` (not both), else
+---`ERR_INVALID_ARG_VALUE` is raised rather than a TCP port opened.
 ---@class net.ListenOptions
----@field port integer|string? 0 or absent: a free port.
+---@field port integer|string? 0: a free port.
 ---@field host string? Default `::` (IPv6 and IPv4), or `0.0.0.0` where IPv6 is missing.
+---@field path string? A Unix domain socket's file to listen on instead of TCP; removed when the server closes. A file already there is `EADDRINUSE`, a path longer than 107 bytes `ENAMETOOLONG`; one starting with `'\0'` is a Linux abstract name.
 ---@field backlog integer? Default 511.
 ---@field ipv6Only boolean? Only IPv6 on `::`.
+---@field readableAll boolean? With `path`: the socket file is readable by everyone.
+---@field writableAll boolean? With `path`: the socket file is writable by everyone.
+---@field signal util.AbortSignal|table? Aborting it closes the server; with one aborted already the server never listens.
+---@field fd integer? Not supported (nor `handle`): raises `ERR_INVALID_ARG_VALUE`.
 
----An address: `socket:address()`, `server:address()`.
+---An address: `socket:address()`, `server:address()` of a TCP server.
 ---@class net.AddressInfo
 ---@field address string
 ---@field port integer
 ---@field family string `'IPv4'` or `'IPv6'`.
 
----What `'drop'` reports about a connection closed because of `maxConnections`.
+---What `'drop'` reports about a TCP connection closed because of `maxConnections`, as Node 20.
 ---@class net.DropInfo
+---@field localAddress string
+---@field localPort integer
+---@field localFamily string
 ---@field remoteAddress string
 ---@field remotePort integer
 ---@field remoteFamily string
 
 ---@alias net.SocketEvent
----| "connect" # (): connected
+---| "connect" # (socket: net.Socket): connected; the socket is passed as Lua has no `this`
 ---| "ready"   # (): after 'connect'
 ---| "lookup"  # (err?: luatls.Error, address?: string, family?: string, host: string)
 ---| "data"    # (chunk: string)
@@ -53,13 +82,13 @@ local net = {}
 ---| "close"   # (hadError: boolean)
 
 ---@alias net.ServerEvent
----| "listening"  # ()
+---| "listening"  # (server: net.Server): the server is passed as Lua has no `this`
 ---| "connection" # (socket: net.Socket)
 ---| "close"      # (): closed, and every connection has ended
 ---| "error"      # (err: luatls.Error)
----| "drop"       # (info: net.DropInfo): a connection over maxConnections was closed
+---| "drop"       # (info?: net.DropInfo): a connection over maxConnections was closed (no info on a Unix socket)
 
----A TCP socket (also `net.Stream`). `net.Socket([options])` makes an unconnected one.
+---A TCP or Unix domain socket (also `net.Stream`). `net.Socket([options])` makes an unconnected one.
 ---@class net.Socket: stream.Stream
 ---@overload fun(options?: net.SocketOptions): net.Socket
 ---@field allowHalfOpen boolean
@@ -73,10 +102,10 @@ local net = {}
 ---@field writableLength integer Bytes queued, not yet written.
 ---@field writableHighWaterMark integer
 ---@field readableHighWaterMark integer
----@field remoteAddress string?
+---@field remoteAddress string? The peer's address; nil on a Unix socket.
 ---@field remotePort integer?
 ---@field remoteFamily string?
----@field localAddress string?
+---@field localAddress string? This end's address; nil on a Unix socket.
 ---@field localPort integer?
 ---@field localFamily string?
 net.Socket = {}
@@ -85,10 +114,11 @@ net.Socket = {}
 ---@type net.Socket
 net.Stream = nil
 
----Connects: `connect(port[, host][, cb])` or `connect(options[, cb])`; `cb` listens for `'connect'`.
+---Connects: `connect(port[, host][, cb])`, `connect(path[, cb])` (a string that is not a
+---number is a Unix socket's path) or `connect(options[, cb])`; `cb(socket)` listens for `'connect'`.
 ---@param port integer|string|net.ConnectOptions
----@param host? string|fun()
----@param cb? fun()
+---@param host? string|fun(socket: net.Socket)
+---@param cb? fun(socket: net.Socket)
 ---@return self
 function net.Socket:connect(port, host, cb) end
 
@@ -144,16 +174,18 @@ function net.Socket:unshift(chunk) end
 ---@return self
 function net.Socket:setTimeout(ms, cb) end
 
+---Turns Nagle's algorithm off (or on again with false); set before the socket exists, it is applied when it does.
 ---@param noDelay? boolean default true
 ---@return self
 function net.Socket:setNoDelay(noDelay) end
 
+---TCP keep-alive probes; set before the socket exists, it is applied when it does.
 ---@param enable? boolean
----@param initialDelay? number milliseconds
+---@param initialDelay? number milliseconds of idleness before the first probe (whole seconds are used; 0: the system's)
 ---@return self
 function net.Socket:setKeepAlive(enable, initialDelay) end
 
----This end's address, or `{}` when closed.
+---This end's address, or `{}` when closed or on a Unix socket.
 ---@return net.AddressInfo
 function net.Socket:address() end
 
@@ -168,6 +200,7 @@ function net.Socket:unref() end
 ---@param event net.SocketEvent|string
 ---@param listener function
 ---@return self
+---@overload fun(self: net.Socket, event: "connect", listener: fun(socket: net.Socket)): net.Socket
 ---@overload fun(self: net.Socket, event: "data", listener: fun(chunk: string)): net.Socket
 ---@overload fun(self: net.Socket, event: "close", listener: fun(hadError: boolean)): net.Socket
 ---@overload fun(self: net.Socket, event: "error", listener: fun(err: luatls.Error)): net.Socket
@@ -177,25 +210,33 @@ function net.Socket:on(event, listener) end
 ---@param event net.SocketEvent|string
 ---@param listener function
 ---@return self
+---@overload fun(self: net.Socket, event: "connect", listener: fun(socket: net.Socket)): net.Socket
 ---@overload fun(self: net.Socket, event: "data", listener: fun(chunk: string)): net.Socket
 ---@overload fun(self: net.Socket, event: "close", listener: fun(hadError: boolean)): net.Socket
 ---@overload fun(self: net.Socket, event: "error", listener: fun(err: luatls.Error)): net.Socket
 function net.Socket:once(event, listener) end
 
----A TCP server. `net.createServer([options][, connectionListener])` makes one.
+---A TCP or Unix domain socket server. `net.createServer([options][, connectionListener])` makes one.
 ---@class net.Server: events.EventEmitter
 ---@overload fun(options?: net.ServerOptions|fun(socket: net.Socket), listener?: fun(socket: net.Socket)): net.Server
 ---@field allowHalfOpen boolean
 ---@field pauseOnConnect boolean
+---@field noDelay boolean Accepted sockets get `setNoDelay(true)` (the `noDelay` option).
+---@field keepAlive boolean Accepted sockets get `setKeepAlive(true, keepAliveInitialDelay)` (the `keepAlive` option).
+---@field keepAliveInitialDelay number? Milliseconds (the `keepAliveInitialDelay` option).
+---@field highWaterMark integer? Both high-water marks of accepted sockets (the `highWaterMark` option).
 ---@field listening boolean
 ---@field maxConnections integer? Above it, new connections are closed at once and `'drop'` is emitted.
 net.Server = {}
 
----`listen([port][, host][, backlog][, cb])` or `listen(options[, cb])`; `cb` listens for `'listening'`.
----@param port? integer|string|net.ListenOptions|fun()
----@param host? string|integer|fun()
----@param backlog? integer|fun()
----@param cb? fun()
+---`listen([port][, host][, backlog][, cb])`, `listen(path[, backlog][, cb])` (a string that is
+---not a number is a Unix socket's path) or `listen(options[, cb])`; `cb(server)` listens for
+---`'listening'`. A bad port raises `ERR_SOCKET_BAD_PORT`, options that cannot be honoured
+---`ERR_INVALID_ARG_VALUE`; a failure to listen is emitted as `'error'` (`syscall` `'listen'`).
+---@param port? integer|string|net.ListenOptions|fun(server: net.Server)
+---@param host? string|integer|fun(server: net.Server)
+---@param backlog? integer|fun(server: net.Server)
+---@param cb? fun(server: net.Server)
 ---@return self
 function net.Server:listen(port, host, backlog, cb) end
 
@@ -205,8 +246,8 @@ function net.Server:listen(port, host, backlog, cb) end
 ---@return self
 function net.Server:close(cb) end
 
----The address listened on, or nil.
----@return net.AddressInfo?
+---The address listened on, the path of a Unix socket, or nil when not listening.
+---@return net.AddressInfo|string|nil
 function net.Server:address() end
 
 ---@param cb fun(err: nil, count: integer)
@@ -222,9 +263,10 @@ function net.Server:unref() end
 ---@param event net.ServerEvent|string
 ---@param listener function
 ---@return self
+---@overload fun(self: net.Server, event: "listening", listener: fun(server: net.Server)): net.Server
 ---@overload fun(self: net.Server, event: "connection", listener: fun(socket: net.Socket)): net.Server
 ---@overload fun(self: net.Server, event: "error", listener: fun(err: luatls.Error)): net.Server
----@overload fun(self: net.Server, event: "drop", listener: fun(info: net.DropInfo)): net.Server
+---@overload fun(self: net.Server, event: "drop", listener: fun(info?: net.DropInfo)): net.Server
 function net.Server:on(event, listener) end
 
 ---@param event net.ServerEvent|string
@@ -238,17 +280,19 @@ function net.Server:once(event, listener) end
 ---@return net.Server
 function net.createServer(options, connectionListener) end
 
----Connects: `connect(port[, host][, cb])` or `connect(options[, cb])`; `cb` listens for `'connect'`.
+---Makes a socket (`net.Socket(options)`) and connects it: `connect(port[, host][, cb])`,
+---`connect(path[, cb])` (a string that is not a number is a Unix socket's path) or
+---`connect(options[, cb])`; `cb(socket)` listens for `'connect'`.
 ---@param port integer|string|net.ConnectOptions
----@param host? string|fun()
----@param cb? fun()
+---@param host? string|fun(socket: net.Socket)
+---@param cb? fun(socket: net.Socket)
 ---@return net.Socket
 function net.connect(port, host, cb) end
 
 ---The same as `net.connect`.
 ---@param port integer|string|net.ConnectOptions
----@param host? string|fun()
----@param cb? fun()
+---@param host? string|fun(socket: net.Socket)
+---@param cb? fun(socket: net.Socket)
 ---@return net.Socket
 function net.createConnection(port, host, cb) end
 

@@ -69,12 +69,16 @@ local tls = {}
 ---@field pskIdentityHint string? Sent to TLS 1.2 PSK clients.
 ---@field sessionTimeout number? Seconds a session lives (300).
 ---@field ticketKeys string? 48 bytes: key name, HMAC key, AES key.
+---@field enableTrace boolean? OpenSSL's trace of every connection's handshake messages, on stderr (as `socket:enableTrace()`).
 
----The options of `tls.connect`.
----@class tls.ConnectOptions: tls.SecureContextOptions, net.SocketOptions
+---The options of `tls.connect`; with those of `net.connect` (`family`, `lookup`,
+---`localAddress`, `localPort`, `timeout`, `noDelay`, `keepAlive`, `highWaterMark`, `signal`, ...).
+---@class tls.ConnectOptions: tls.SecureContextOptions, net.ConnectOptions
 ---@field host string? Default `'localhost'`.
----@field port integer|string? Required unless `socket` is given.
----@field family 0|4|6|"IPv4"|"IPv6"? Only addresses of that family (0: any).
+---@field port integer|string? Required unless `socket` or `path` is given.
+---@field path string? A Unix domain socket to connect to instead of `host` and `port`; the certificate is still checked against `servername`, or `host` (`'localhost'`).
+---@field minDHSize integer? The smallest finite-field DH prime, in bits, the server may use for the key exchange (1024): a smaller one destroys the socket with `ERR_TLS_DH_PARAM_SIZE` (with `size` and `minDHSize`) after the handshake. Below 1: `ERR_OUT_OF_RANGE`.
+---@field enableTrace boolean? OpenSSL's trace of the handshake messages on stderr, from the ClientHello on; not a boolean: `ERR_INVALID_ARG_TYPE`.
 ---@field servername string? SNI, and the name the certificate must match; default: `host` unless it is an IP address.
 ---@field rejectUnauthorized boolean? Fail with `'error'` when the server's certificate does not verify (default true).
 ---@field checkServerIdentity (fun(hostname: string, cert: tls.PeerCertificate): luatls.Error?)? Return an error to refuse the certificate.
@@ -93,6 +97,7 @@ local tls = {}
 ---@field secureContext tls.SecureContext?
 ---@field requestCert boolean?
 ---@field rejectUnauthorized boolean?
+---@field enableTrace boolean? OpenSSL's trace of the handshake messages, on stderr.
 
 ---The options of `socket:renegotiate`.
 ---@class tls.RenegotiateOptions
@@ -135,7 +140,7 @@ local tls = {}
 ---@field size integer?
 
 ---@alias tls.TLSSocketEvent
----| "secureConnect" # (): the client's handshake completed (and verified, unless rejectUnauthorized = false)
+---| "secureConnect" # (socket: tls.TLSSocket): the client's handshake completed (and verified, unless rejectUnauthorized = false); the socket is passed as Lua has no `this`
 ---| "secure"        # (): the server side's handshake completed; again after a renegotiation
 ---| "session"       # (session: string): a session (DER) to resume later
 ---| "keylog"        # (line: string): a key log line (NSS format)
@@ -238,13 +243,14 @@ function tls.TLSSocket:renegotiate(options, cb) end
 ---Any renegotiation by the peer then fails with `ERR_TLS_RENEGOTIATION_DISABLED`.
 function tls.TLSSocket:disableRenegotiation() end
 
----OpenSSL's trace of every handshake message, on stderr.
+---OpenSSL's trace of every handshake message, on stderr. Called before the TLS session exists
+---(right after `tls.connect`), the trace starts with the ClientHello.
 function tls.TLSSocket:enableTrace() end
 
 ---@param event tls.TLSSocketEvent|string
 ---@param listener function
 ---@return self
----@overload fun(self: tls.TLSSocket, event: "secureConnect", listener: fun()): tls.TLSSocket
+---@overload fun(self: tls.TLSSocket, event: "secureConnect", listener: fun(socket: tls.TLSSocket)): tls.TLSSocket
 ---@overload fun(self: tls.TLSSocket, event: "session", listener: fun(session: string)): tls.TLSSocket
 ---@overload fun(self: tls.TLSSocket, event: "keylog", listener: fun(line: string)): tls.TLSSocket
 ---@overload fun(self: tls.TLSSocket, event: "OCSPResponse", listener: fun(response: string?)): tls.TLSSocket
@@ -256,7 +262,7 @@ function tls.TLSSocket:on(event, listener) end
 ---@param event tls.TLSSocketEvent|string
 ---@param listener function
 ---@return self
----@overload fun(self: tls.TLSSocket, event: "secureConnect", listener: fun()): tls.TLSSocket
+---@overload fun(self: tls.TLSSocket, event: "secureConnect", listener: fun(socket: tls.TLSSocket)): tls.TLSSocket
 ---@overload fun(self: tls.TLSSocket, event: "data", listener: fun(chunk: string)): tls.TLSSocket
 ---@overload fun(self: tls.TLSSocket, event: "error", listener: fun(err: luatls.Error)): tls.TLSSocket
 function tls.TLSSocket:once(event, listener) end
@@ -325,11 +331,13 @@ function tls.createSecureContext(options) end
 ---@return tls.Server
 function tls.createServer(options, secureConnectionListener) end
 
----Connects: `connect(port[, host][, options][, cb])` or `connect(options[, cb])`; `cb` listens for `'secureConnect'`.
+---Connects: `connect(port[, host][, options][, cb])`, `connect(path[, options][, cb])` (a string
+---that is not a number is a Unix socket's path) or `connect(options[, cb])`; `cb(socket)` listens
+---for `'secureConnect'`.
 ---@param port integer|string|tls.ConnectOptions
----@param host? string|tls.ConnectOptions|fun()
----@param options? tls.ConnectOptions|fun()
----@param cb? fun()
+---@param host? string|tls.ConnectOptions|fun(socket: tls.TLSSocket)
+---@param options? tls.ConnectOptions|fun(socket: tls.TLSSocket)
+---@param cb? fun(socket: tls.TLSSocket)
 ---@return tls.TLSSocket
 function tls.connect(port, host, options, cb) end
 

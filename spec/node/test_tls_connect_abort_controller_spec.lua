@@ -1,0 +1,17 @@
+-- from test/parallel/test-tls-connect-abort-controller.js
+local tls = require('tls')
+local N = require('node.common')
+
+describe('test-tls-connect-abort-controller', function()
+  it('tls.connect with an AbortSignal: aborted before or after connecting, the socket fails with AbortError', function()
+    pending('luatls gap: no AbortController/AbortSignal, and tls.connect has no signal option')
+    H.run(5000, function(done)
+      N.server({}, function() end, function(port, server)
+        local controller = _G.AbortController()
+        local socket = tls.connect({ port = port, host = '127.0.0.1', signal = controller.signal })
+        socket:on('error', function(e) assert.equal('AbortError', e.name); server:close(done) end)
+        controller:abort()
+      end)
+    end)
+  end)
+end)

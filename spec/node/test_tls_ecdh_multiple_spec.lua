@@ -1,0 +1,27 @@
+-- from test/parallel/test-tls-ecdh-multiple.js
+local tls = require('tls')
+local N = require('node.common')
+
+describe('test-tls-ecdh-multiple', function()
+  it("ecdhCurve 'secp256k1:prime256v1:secp521r1': openssl s_client limited to ECDHE-RSA-AES128-SHA256 gets the reply", function()
+    local out
+    local ciphers = '-ALL:ECDHE-RSA-AES128-SHA256'
+    H.run(8000, function(done)
+      N.server({ ciphers = ciphers, ecdhCurve = 'secp256k1:prime256v1:secp521r1', maxVersion = 'TLSv1.2' }, function(conn)
+        conn:_end('I AM THE WALRUS')
+      end, function(port, server)
+        H.spawn('openssl', { 's_client', '-ign_eof', '-cipher', ciphers, '-connect', '127.0.0.1:' .. port },
+          function(_, stdout) out = stdout; server:close(done) end).stdin:_end()
+      end)
+    end)
+    assert.matches('I AM THE WALRUS', out, 1, true)
+  end)
+
+  it('curves OpenSSL cannot use for key exchange are refused', function()
+    for _, curve in ipairs({ 'wap-wsg-idm-ecid-wtls1', 'c2pnb163v1', 'prime192v3' }) do
+      local ok, err = pcall(tls.createServer, { ecdhCurve = curve })
+      assert.is_false(ok)
+      assert.matches('Failed to set ECDH curve', err.message)
+    end
+  end)
+end)

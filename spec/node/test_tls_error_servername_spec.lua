@@ -1,0 +1,26 @@
+-- from test/parallel/test-tls-error-servername.js
+local tls = require('tls')
+local stream = require('stream')
+local N = require('node.common')
+
+describe('test-tls-error-servername', function()
+  it('setServername: a name that is not a string, or any name on a server socket, is refused', function()
+    pending('luatls gap: TLSSocket has no setServername() (ERR_INVALID_ARG_TYPE for non-strings, ERR_TLS_SNI_FROM_SERVER on server sockets)')
+    H.run(5000, function(done)
+      local a, b = stream.Duplex(), stream.Duplex()
+      local client = tls.connect({ socket = a, ca = N.CA, host = 'localhost' })
+      for _, v in ipairs({ 1, true, {} }) do
+        local ok, err = pcall(client.setServername, client, v)
+        assert.is_false(ok)
+        assert.equal('ERR_INVALID_ARG_TYPE', err.code)
+      end
+      local server = tls.TLSSocket(b, { isServer = true, key = N.KEY, cert = N.CERT, ca = N.CA })
+      local ok, err = pcall(server.setServername, server, 'localhost')
+      assert.is_false(ok)
+      assert.equal('ERR_TLS_SNI_FROM_SERVER', err.code)
+      assert.equal('Cannot issue SNI from a TLS server-side socket', err.message)
+      client:destroy(); server:destroy()
+      done()
+    end)
+  end)
+end)

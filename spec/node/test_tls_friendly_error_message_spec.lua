@@ -1,0 +1,21 @@
+-- from test/parallel/test-tls-friendly-error-message.js
+local tls = require('tls')
+local N = require('node.common')
+
+describe('test-tls-friendly-error-message', function()
+  it('an untrusted issuer: UNABLE_TO_VERIFY_LEAF_SIGNATURE, "unable to verify the first certificate"', function()
+    local err, connections = nil, 0
+    H.run(5000, function(done)
+      local server = tls.createServer(N.opts())
+      server:on('connection', function() connections = connections + 1; server:close() end)
+      N.listen(server, function(port)
+        local c = tls.connect({ port = port, host = '127.0.0.1', rejectUnauthorized = true })
+        c:on('error', function(e) err = e end)
+        c:on('close', function() done() end)
+      end)
+    end)
+    assert.equal(1, connections)
+    assert.equal('UNABLE_TO_VERIFY_LEAF_SIGNATURE', err.code)
+    assert.equal('unable to verify the first certificate', err.message)
+  end)
+end)

@@ -1,0 +1,15 @@
+-- from test/parallel/test-tls-handshake-nohang.js
+local N = require('node.common')
+
+describe('test-tls-handshake-nohang', function()
+  it('secure pairs made and left alone do not keep the process alive', function()
+    local out, code = N.luatls({}, [[
+      local tls = require('tls')
+      tls.createSecurePair(nil, false, false, false)
+      tls.createSecurePair(nil, true, false, false)
+      print('made')
+    ]])
+    assert.equal(0, code)
+    assert.equal('made\n', out)
+  end)
+end)

@@ -1,0 +1,32 @@
+-- from test/parallel/test-tls-net-socket-keepalive.js
+local tls = require('tls')
+local net = require('net')
+local N = require('node.common')
+
+describe('test-tls-net-socket-keepalive', function()
+  it('tls.connect over a half-open-capable net.Socket connected afterwards does not hang', function()
+    local r = {}
+    H.run(5000, function(done)
+      local server
+      server = N.server({ ca = { N.CA } }, function(conn)
+        conn:write('hello', function() r.write_cb = true end)
+        conn:on('data', function() r.server_data = true end)
+        conn:on('end', function() r.server_end = true end)
+        conn:on('close', function() r.server_close = true end)
+        conn:_end()
+      end, function(port)
+        local net_socket = net.Socket({ allowHalfOpen = true })
+        local socket = tls.connect({ socket = net_socket, rejectUnauthorized = false })
+        net_socket:connect({ port = port, host = '127.0.0.1' })
+        socket:on('secureConnect', function() r.secure = true end)
+        socket:on('end', function() r.client_end = true end)
+        socket:on('data', function() r.client_data = true end)
+        socket:on('close', function() server:close(done) end)
+        socket:write('hello')
+        socket:_end()
+      end)
+    end)
+    assert.same({ write_cb = true, server_data = true, server_end = true, server_close = true, secure = true,
+      client_end = true, client_data = true }, r)
+  end)
+end)

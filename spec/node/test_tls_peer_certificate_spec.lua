@@ -1,0 +1,45 @@
+-- from test/parallel/test-tls-peer-certificate.js
+local N = require('node.common')
+
+local function peer(server_opts)
+  local detailed
+  local pair = N.pair({ ca = N.CA, servername = 'localhost' }, server_opts, function(p)
+    detailed = p.client.conn:getPeerCertificate(true)
+  end)
+  assert.is_nil(pair.client.err)
+  return detailed
+end
+
+describe('test-tls-peer-certificate', function()
+  it('an RSA certificate: subject, serial, key fields, fingerprints, infoAccess and the issuer chain', function()
+    local cert = peer(N.opts({ ca = N.CA }))
+    assert.equal('localhost', cert.subject.CN)
+    assert.matches('^%x+$', cert.serialNumber)
+    assert.equal(2048, cert.bits)
+    assert.equal('0x10001', cert.exponent)
+    assert.matches('^[0-9A-F]+$', cert.modulus)
+    assert.equal(512, #cert.modulus)
+    assert.is_string(cert.pubkey)
+    assert.matches('^[%x:]+$', cert.fingerprint)
+    assert.equal(20 * 3 - 1, #cert.fingerprint)
+    assert.equal(32 * 3 - 1, #cert.fingerprint256)
+    assert.equal(64 * 3 - 1, #cert.fingerprint512)
+    assert.same({ 'http://ocsp.luatls.test/' }, cert.infoAccess['OCSP - URI'])
+    assert.same({ 'http://ca.luatls.test/ca.crt' }, cert.infoAccess['CA Issuers - URI'])
+    local issuer = cert.issuerCertificate
+    assert.equal('luatls test CA', issuer.subject.CN)
+    assert.equal(issuer, issuer.issuerCertificate)
+    assert.is_true(issuer.ca)
+    assert.is_false(cert.ca)
+  end)
+
+  it('an EC certificate: bits, asn1Curve, nistCurve and the point as pubkey', function()
+    local cert = peer({ key = H.cert('ecdsa-server-key.pem'), cert = H.cert('ecdsa-server-cert.pem') })
+    assert.equal(256, cert.bits)
+    assert.equal('prime256v1', cert.asn1Curve)
+    assert.equal('P-256', cert.nistCurve)
+    assert.equal(65, #cert.pubkey)
+    assert.is_nil(cert.modulus)
+    assert.is_nil(cert.exponent)
+  end)
+end)

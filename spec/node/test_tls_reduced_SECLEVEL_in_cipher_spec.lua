@@ -1,0 +1,17 @@
+-- from test/parallel/test-tls-reduced-SECLEVEL-in-cipher.js
+local tls = require('tls')
+
+describe('test-tls-reduced-SECLEVEL-in-cipher', function()
+  it('a 1024-bit key is too small at the default level, and accepted with @SECLEVEL=0 in ciphers', function()
+    local key = H.sh('openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 2>/dev/null')
+    local path = os.tmpname()
+    local f = io.open(path, 'w'); f:write(key); f:close()
+    local cert = H.sh('openssl req -x509 -new -key ' .. path .. ' -days 2 -subj /CN=small 2>/dev/null')
+    os.remove(path)
+    local ok, err = pcall(tls.createServer, { key = key, cert = cert, ciphers = 'DEFAULT' })
+    assert.is_false(ok)
+    assert.matches('key too small', err.message:lower(), 1, true)
+    ok, err = pcall(tls.createServer, { key = key, cert = cert, ciphers = 'DEFAULT:@SECLEVEL=0' })
+    assert.is_true(ok, err)
+  end)
+end)

@@ -1,0 +1,30 @@
+-- from test/parallel/test-tls-zero-clear-in.js
+local tls = require('tls')
+local N = require('node.common')
+
+describe('test-tls-zero-clear-in', function()
+  it('writing an empty string is harmless on both ends', function()
+    local got, errs = '', 0
+    H.run(5000, function(done)
+      local server
+      server = N.server({}, function(c)
+        setTimeout(function()
+          c:write('hello')
+          c:write('')
+          setTimeout(function() c:destroy(); server:close() end, 20)
+        end, 20)
+        c:on('error', function() errs = errs + 1 end)
+      end, function(port)
+        local conn
+        conn = tls.connect({ port = port, host = '127.0.0.1', rejectUnauthorized = false }, function()
+          conn:write('')
+        end)
+        conn:on('data', function(d) got = got .. d end)
+        conn:on('error', function() errs = errs + 1 end)
+        conn:on('close', function() done() end)
+      end)
+    end)
+    assert.equal('hello', got)
+    assert.equal(0, errs)
+  end)
+end)
