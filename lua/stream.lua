@@ -376,12 +376,17 @@ end
 -- iteration: for chunk in readable:chunks() do ... end, inside a coroutine
 ---------------------------------------------------------------------------
 
+-- the event a task of luatls.async waits for in chunks(), on an emitter of its own
+local WAKE = 'wake'
+
 -- Node's `for await (const chunk of readable)`. Each step returns what read()
 -- returns; when nothing is buffered the running coroutine yields and is
 -- resumed when data, the end or an error comes (the loop goes on meanwhile).
 -- The loop ends after the last chunk; an 'error' is raised from the loop.
 -- Leaving the loop early (break, return, an error in its body) destroys the
--- stream, as in Node, unless options.destroyOnReturn is false.
+-- stream, as in Node, unless options.destroyOnReturn is false. Inside a task
+-- of luatls.async the task waits through async, with its timeout and cancel().
+
 function Readable:chunks(options)
   local co = coroutine.running()
   if not coroutine.isyieldable() then
@@ -389,11 +394,18 @@ function Readable:chunks(options)
   end
   local stream = self
   local waiting, wakePending, done = false, false, false
+  local waker   -- inside a luatls.async task: the emitter its wait listens to
   local state   -- nil: going on; false: ended; an error object: failed
 
   local function do_wake()
     wakePending = false
-    if not waiting or coroutine.status(co) ~= 'suspended' then return end
+    if not waiting then return end
+    if waker then
+      waiting = false
+      waker:emit(WAKE)
+      return
+    end
+    if coroutine.status(co) ~= 'suspended' then return end
     waiting = false
     local ok, e = coroutine.resume(co)
     if not ok then
@@ -430,6 +442,24 @@ function Readable:chunks(options)
     end
   end
 
+  -- a task of luatls.async suspends only through it (its timeout, cancel() and
+  -- signal then apply); any other coroutine yields
+  local function suspend()
+    co = coroutine.running()
+    local async = package.loaded['luatls.async']
+    waiting = true
+    if async and async.running() then
+      waker = waker or base.Stream()
+      local ok, e = pcall(async.once, waker, WAKE)
+      waiting = false
+      if not ok then error(e, 0) end
+    else
+      waker = nil
+      coroutine.yield()
+      waiting = false
+    end
+  end
+
   local function iter()
     while not done do
       local chunk
@@ -437,10 +467,7 @@ function Readable:chunks(options)
       if chunk ~= nil then return chunk end
       if state then error(state, 0) end
       if state == false then return nil end
-      co = coroutine.running()
-      waiting = true
-      coroutine.yield()
-      waiting = false
+      suspend()
     end
     return nil
   end

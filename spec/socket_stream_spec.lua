@@ -418,6 +418,51 @@ describe('socket stream state', function()
     assert.same({ 'z', true }, after_end)
   end)
 
+  it('socket:chunks() inside a luatls.async task waits through the task: it reads, and cancel() ends the loop', function()
+    local async = require('luatls.async')
+    local got, cancelled = nil, nil
+    H.run(5000, function(done)
+      local fin = H.countdown(2, done)
+      local n = 0
+      serve(function(s, server)
+        n = n + 1
+        if n == 1 then
+          async.run(function()
+            local all = {}
+            for chunk in s:chunks({ destroyOnReturn = false }) do all[#all + 1] = chunk end
+            got = table.concat(all, '+')
+            s:_end()
+            fin()
+          end)
+        else
+          local task = async.run(function()
+            for _ in s:chunks() do end
+          end)
+          task:next(nil, function(err)
+            cancelled = { err.code, s.destroyed }
+            server:close()
+            fin()
+          end)
+          setTimeout(function() task:cancel() end, 30)
+        end
+      end, function(_, port)
+        local a
+        a = client(port, function()
+          a:setNoDelay(true)
+          a:write('a')
+          setTimeout(function() a:_end('b') end, 30)
+        end)
+        a:resume()
+        a:on('close', function()
+          local b = client(port)
+          b:on('error', function() end)
+        end)
+      end, { allowHalfOpen = true })
+    end)
+    assert.equal('a+b', got)
+    assert.same({ 'ABORT_ERR', true }, cancelled)
+  end)
+
   it('chunks() outside a coroutine raises ERR_INVALID_STATE', function()
     local ok, err = pcall(function() return net.Socket():chunks() end)
     assert.is_false(ok)
