@@ -338,6 +338,7 @@ function stream.isErrored(s) end
 ---@field writableCorked integer
 ---@field writableObjectMode boolean Always false.
 ---@field timeout number? The last `setTimeout(ms)`.
+---@field bufferSize integer? Node's older name of `writableLength`; nil while there is no connection.
 local Socket = {}
 
 ---Writes wait in Lua until as many `uncork()` calls, then go out as one write.

@@ -36,8 +36,10 @@ return function(Socket, handlers)
   Socket.writableObjectMode = false
   -- timeout: the last setTimeout(ms), nil before; _defaultEncoding: setDefaultEncoding's
 
+  -- bufferSize: Node's older name of writableLength, nil while there is no handle
   function Socket:_updateState()
     self.readyState = ready_state(self)
+    if self._handle and not self.destroyed then self.bufferSize = self.writableLength end
   end
 
   local function activity(s)
@@ -136,6 +138,9 @@ return function(Socket, handlers)
   handlers.shutdown = function(s)
     s.writable = false
     s.writableFinished = true
+    -- our end is sent once everything before it was
+    s.writableLength = 0
+    if s.bufferSize then s.bufferSize = 0 end
     s.readyState = ready_state(s)
     s:emit('finish')
     if s.readableEnded and not s.destroyed then s:destroy() end
@@ -143,6 +148,7 @@ return function(Socket, handlers)
 
   handlers.drain = function(s)
     s.writableLength = 0
+    if s.bufferSize then s.bufferSize = 0 end
     local cbs = s._writeCbs
     if cbs then
       s._writeCbs = nil
@@ -163,7 +169,7 @@ return function(Socket, handlers)
       cbs[#cbs + 1] = cb
     end
     local pending = self._handle:write(data, notify)
-    self.writableLength = pending
+    self.writableLength, self.bufferSize = pending, pending
     if pending >= self.writableHighWaterMark then
       self.writableNeedDrain = true
       return false
@@ -186,6 +192,7 @@ return function(Socket, handlers)
       self._pendingWrites = p
       p[#p + 1] = { data, cb }
       self.writableLength = self.writableLength + #data
+      if self.bufferSize then self.bufferSize = self.writableLength end
       return above_mark(self)
     end
     return self:_write(data, cb)
@@ -235,6 +242,7 @@ return function(Socket, handlers)
         cbs[#cbs + 1] = cb
       end
       self.writableLength = self.writableLength + #data
+      if self.bufferSize then self.bufferSize = self.writableLength end
       return above_mark(self)
     end
     if not self._handle or (self.connecting and self._pendingWrites) then return send(self, data, cb) end
@@ -307,6 +315,7 @@ return function(Socket, handlers)
     self.readable, self.writable, self.connecting = false, false, false
     self.pending = true
     self.readyState = 'closed'
+    self.bufferSize = nil
     self.writableNeedDrain = false
     if err ~= nil and self.errored == nil then self.errored = err end
     if self._timer then self._timer:close(); self._timer = nil end
