@@ -6,12 +6,16 @@ local function dh1024()
   return (H.sh('openssl genpkey -genparam -algorithm DH -pkeyopt group:dh_1024_160 2>/dev/null'))
 end
 
-local function attempt(dhparam)
+-- Debian's OpenSSL is at security level 2, where both ends refuse a 1024-bit group before
+-- minDHSize is looked at: the 1024-bit case lowers it to 1 on both sides (Node's OpenSSL is at 1)
+local function attempt(dhparam, seclevel1)
   local ok, err = false, nil
+  local level = seclevel1 and ':@SECLEVEL=1' or ''
   H.run(8000, function(done)
-    N.server({ dhparam = dhparam, ciphers = 'DHE-RSA-AES128-GCM-SHA256' }, function(conn) conn:_end() end,
+    N.server({ dhparam = dhparam, ciphers = 'DHE-RSA-AES128-GCM-SHA256' .. level }, function(conn) conn:_end() end,
       function(port, server)
-        local c = tls.connect({ minDHSize = 2048, port = port, rejectUnauthorized = false, maxVersion = 'TLSv1.2' },
+        local c = tls.connect({ minDHSize = 2048, port = port, rejectUnauthorized = false, maxVersion = 'TLSv1.2',
+            ciphers = seclevel1 and 'DEFAULT' .. level or nil },
           function() ok = true; server:close() end)
         c:on('error', function(e) err = e; server:close() end)
         c:on('close', function() done() end)
@@ -22,8 +26,8 @@ end
 
 describe('test-tls-client-mindhsize', function()
   it('minDHSize 2048 refuses a 1024-bit group (ERR_TLS_DH_PARAM_SIZE) and accepts a 2048-bit one', function()
-    pending('luatls gap: tls.connect has no minDHSize option (a 1024-bit DH group is accepted)')
-    local ok, err = attempt(dh1024())
+    pending('luatls gap: the server\'s socket gets ECONNRESET when the client that refused the group closes, and with no \'error\' listener it is uncaught; a Node TLSSocket always has its own \'error\' listener (_tlsError), so the error passes unnoticed (the client\'s ERR_TLS_DH_PARAM_SIZE and the 2048-bit case are as in Node)')
+    local ok, err = attempt(dh1024(), true)
     assert.is_false(ok)
     assert.equal('ERR_TLS_DH_PARAM_SIZE', err.code)
     ok, err = attempt(H.cert('dhparam.pem'))
@@ -38,7 +42,7 @@ describe('test-tls-client-mindhsize', function()
   end)
 
   it('a bad minDHSize raises ERR_OUT_OF_RANGE or ERR_INVALID_ARG_TYPE', function()
-    pending('luatls gap: tls.connect does not check minDHSize (no such option)')
+    pending('luatls gap: tls.connect({ minDHSize = 0 }) without a port raises ERR_SOCKET_BAD_PORT: the port is checked first; Node checks minDHSize first (with a port given, luatls raises ERR_OUT_OF_RANGE and ERR_INVALID_ARG_TYPE as Node does)')
     for _, v in ipairs({ 0, -1, -math.huge, 0 / 0 }) do
       local ok, err = pcall(tls.connect, { minDHSize = v })
       assert.is_false(ok)

@@ -4,7 +4,6 @@ local N = require('node.common')
 
 describe('test-tls-connect-hwm-option', function()
   it('highWaterMark sets readableHighWaterMark: 128000, the 64 KiB default, or 0', function()
-    pending('luatls gap: the highWaterMark option of tls.connect does not reach readableHighWaterMark (it stays 65536)')
     local got = {}
     H.run(5000, function(done)
       local clients, secured = 3, 0

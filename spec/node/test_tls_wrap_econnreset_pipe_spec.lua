@@ -1,22 +1,30 @@
 -- from test/parallel/test-tls-wrap-econnreset-pipe.js
 local tls = require('tls')
+local net = require('net')
 local N = require('node.common')
 
 describe('test-tls-wrap-econnreset-pipe', function()
-  it('a client connecting by path to a Unix socket server that ends at once gets ECONNRESET naming the path', function()
-    pending(N.GAP_UNIX_SOCKETS)
+  it('a client connecting by path to a server that ends at once gets ECONNRESET naming the path, and no host or port', function()
+    pending(N.GAP_RESET_FIELDS)
     local path = os.tmpname()
     os.remove(path)
-    local r = {}
+    local e
     H.run(5000, function(done)
-      local server = tls.createServer(N.opts(), function(s) s:_end('ok') end)
+      local server
+      -- the server reads (resume) so that its socket sees the end and closes: luatls's
+      -- leak check wants every handle closed, where Node only needs them idle
+      server = net.createServer(function(c) c:resume(); c:_end() end)
       server:listen(path, function()
-        local c
-        c = tls.connect({ path = path, host = '127.0.0.1', port = 1, rejectUnauthorized = false }, function() r.secure = true end)
-        c:on('data', function(d) r.data = d end)
-        c:on('close', function() server:close(done) end)
+        tls.connect({ path = path }):once('error', function(err)
+          e = err
+          server:close(done)
+        end)
       end)
     end)
-    assert.same({ secure = true, data = 'ok' }, r)
+    assert.equal('ECONNRESET', e.code)
+    assert.equal(path, e.path)
+    assert.is_nil(e.port)
+    assert.is_nil(e.host)
+    assert.is_nil(e.localAddress)
   end)
 end)
