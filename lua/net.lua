@@ -34,7 +34,9 @@ function net.isIPv6(s) return net.isIP(s) == 6 end
 -- Socket
 ---------------------------------------------------------------------------
 
-local Socket = stream.Stream:extend()
+-- a stream.Readable for its readable side; luatls/socket_stream.lua has the
+-- stream state of both sides (reading, writing, cork, encodings, destroy)
+local Socket = stream.Readable:extend()
 net.Socket = Socket
 net.Stream = Socket
 
@@ -52,7 +54,7 @@ Socket.writableLength = 0
 Socket.writableHighWaterMark = DEFAULT_HWM
 Socket.readableHighWaterMark = 65536
 Socket._refed = true
--- _flowing: nil until a 'data' listener, resume() or pause() decides
+Socket._emitClose = false   -- as Node's: 'close' comes from destroy(), with hadError
 
 -- Node's code for a bad high-water mark is ERR_INVALID_ARG_VALUE
 local HWM = { integer = true, optional = true, code = 'ERR_INVALID_ARG_VALUE' }
@@ -67,6 +69,7 @@ function Socket:init(options)
   local w = hwm or errors.check_number('options.writableHighWaterMark', options.writableHighWaterMark, 0, nil, HWM)
   if w then self.writableHighWaterMark = w end
   if r then self.readableHighWaterMark = r end
+  if options.encoding ~= nil then self:setEncoding(options.encoding) end
   if options.noDelay then self._noDelay = true end
   if options.keepAlive then
     self:setKeepAlive(true, errors.check_number('options.keepAliveInitialDelay', options.keepAliveInitialDelay,
@@ -117,7 +120,11 @@ function Socket:_attach(handle)
   -- TCP options asked for before there was a socket (Node applies them at connect)
   if self._noDelay then handle:nodelay(true) end
   if self._keepAlive then handle:keepalive(true, self._keepAliveDelay) end
-  if self._flowing ~= false then handle:read_start() end
+  -- reading starts at once, unless pause() came first
+  if not self._paused then
+    handle:read_start()
+    self._reading = true
+  end
 end
 
 function Socket:_connected()
@@ -128,63 +135,7 @@ function Socket:_connected()
   local h = self._handle
   self.remoteAddress, self.remotePort, self.remoteFamily = h:peername()
   self.localAddress, self.localPort, self.localFamily = h:sockname()
-end
-
-local function activity(s)
-  local t = s._timer
-  if t then t:again(s._timeoutMs) end
-end
-
--- Until a 'data' listener, resume() or pipe() starts the flow, chunks wait
--- in a buffer (reading stops at the high-water mark), as in Node.
-handlers.data = function(s, chunk)
-  -- bytes decrypted in the same read as something that destroyed the socket
-  -- (a renegotiation that failed its check) reach nobody
-  if s.destroyed then return end
-  s.bytesRead = s.bytesRead + #chunk
-  if s._timer then activity(s) end
-  if s._flowing then
-    s:emit('data', chunk)
-    return
-  end
-  local buf = s._readBuffer or { size = 0 }
-  s._readBuffer = buf
-  buf[#buf + 1] = chunk
-  buf.size = buf.size + #chunk
-  if buf.size >= s.readableHighWaterMark then s._handle:read_stop() end
-end
-
-handlers['end'] = function(s)
-  if s._readBuffer then
-    s._endPending = true   -- after the buffered data is consumed
-    return
-  end
-  s.readable = false
-  s._readEnded = true
-  s:emit('end')
-  if s.destroyed then return end
-  if not s.allowHalfOpen then s:_end() end
-  if s._finished and not s.destroyed then s:destroy() end
-end
-
-handlers.shutdown = function(s)
-  s.writable = false
-  s._finished = true
-  s:emit('finish')
-  if s._readEnded and not s.destroyed then s:destroy() end
-end
-
-handlers.drain = function(s)
-  s.writableLength = 0
-  local cbs = s._writeCbs
-  if cbs then
-    s._writeCbs = nil
-    for i = 1, #cbs do cbs[i]() end
-  end
-  if s._needDrain and not s.destroyed then
-    s._needDrain = false
-    s:emit('drain')
-  end
+  self:_updateState()
 end
 
 handlers.connect = function(s)
@@ -219,138 +170,7 @@ function Socket:_onConnect()
   self:emit('ready')
 end
 
--- the first 'data' listener starts the flow, as in Node
-function Socket:_onListener(name)
-  if name == 'data' and self._flowing ~= false then self:resume() end
-end
-
--- hands buffered chunks to the listeners, stopping if one of them pauses
-local function flush_buffer(self)
-  local buf = self._readBuffer
-  while buf and #buf > 0 and self._flowing and not self.destroyed do
-    local chunk = table.remove(buf, 1)
-    buf.size = buf.size - #chunk
-    self:emit('data', chunk)
-  end
-  if buf and #buf == 0 and self._readBuffer == buf then
-    self._readBuffer = nil
-    if self._endPending then
-      self._endPending = nil
-      handlers['end'](self)
-    end
-  end
-end
-
-function Socket:resume()
-  self._flowing = true
-  if self._readBuffer then nextTick(flush_buffer, self) end
-  if self._handle and not self.destroyed and not self._endPending then self._handle:read_start() end
-  return self
-end
-
-function Socket:pause()
-  self._flowing = false
-  if self._handle and not self.destroyed then self._handle:read_stop() end
-  return self
-end
-
-function Socket:isPaused() return self._flowing == false end
-
--- unshift(chunk): puts data back in front of what is still to be read, as in
--- Node; a TLSSocket made over this socket reads it first
-function Socket:unshift(chunk)
-  if chunk == nil or chunk == '' then return end
-  local buf = self._readBuffer or { size = 0 }
-  self._readBuffer = buf
-  table.insert(buf, 1, chunk)
-  buf.size = buf.size + #chunk
-  if self._flowing then nextTick(flush_buffer, self) end
-end
-
-function Socket:_write(data, cb)
-  local notify = cb ~= nil or self.writableLength + #data >= self.writableHighWaterMark
-  if cb then
-    local cbs = self._writeCbs or {}
-    self._writeCbs = cbs
-    cbs[#cbs + 1] = cb
-  end
-  local pending = self._handle:write(data, notify)
-  self.writableLength = pending
-  if pending >= self.writableHighWaterMark then
-    self._needDrain = true
-    return false
-  end
-  return true
-end
-
-local function write_error(self, err, cb)
-  nextTick(function()
-    if cb then cb(err) end
-    self:destroy(err)
-  end)
-  return false
-end
-
--- write(data[, encoding][, cb]) -> false when above the high-water mark ('drain' follows)
-function Socket:write(data, encoding, cb)
-  if type(encoding) == 'function' then cb = encoding end
-  if type(data) ~= 'string' then error(errors.invalid_arg_type('chunk', 'of type string', data), 2) end
-  if self.destroyed then
-    return write_error(self, errors.new('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed'), cb)
-  end
-  if self._ended then
-    return write_error(self, errors.new('ERR_STREAM_WRITE_AFTER_END', 'write after end'), cb)
-  end
-  self.bytesWritten = self.bytesWritten + #data
-  if self._timer then activity(self) end
-  if not self._handle or (self.connecting and self._pendingWrites) then
-    local p = self._pendingWrites or {}
-    self._pendingWrites = p
-    p[#p + 1] = { data, cb }
-    self.writableLength = self.writableLength + #data
-    if self.writableLength >= self.writableHighWaterMark then self._needDrain = true; return false end
-    return true
-  end
-  return self:_write(data, cb)
-end
-
--- _end([data][, encoding][, cb]); socket['end'] is the same function
-function Socket:_end(data, encoding, cb)
-  if type(data) == 'function' then data, cb = nil, data
-  elseif type(encoding) == 'function' then cb = encoding end
-  if data ~= nil and not self._ended then self:write(data) end
-  if cb then self:once('finish', cb) end
-  if self._ended or self.destroyed then return self end
-  self._ended = true
-  if self._handle and not self._pendingWrites then self._handle:shutdown()
-  else self._pendingEnd = true end
-  return self
-end
-Socket['end'] = Socket._end
-
-function Socket:destroy(err)
-  if self.destroyed then return self end
-  self.destroyed = true
-  self.readable, self.writable, self.connecting = false, false, false
-  if self._timer then self._timer:close(); self._timer = nil end
-  if self._handle then self._handle:close() end
-  local cbs = self._writeCbs or {}
-  self._writeCbs = nil
-  nextTick(function()
-    if err then self:emit('error', err) end
-    local e = err or errors.new('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed')
-    for i = 1, #cbs do cbs[i](e) end
-    self:emit('close', err ~= nil)
-    if self._countedBy then self._countedBy:_connectionClosed() end
-  end)
-  return self
-end
--- end the writing side, and destroy once that is done
-function Socket:destroySoon()
-  if self._finished then return self:destroy() end
-  self:once('finish', function() self:destroy() end)
-  return self:_end()
-end
+require('luatls.socket_stream')(Socket, handlers)
 
 -- as Node: the peer gets an RST, not a FIN (a stream that is not TCP just closes)
 function Socket:resetAndDestroy()
@@ -361,6 +181,7 @@ end
 -- setTimeout(ms[, cb]): 'timeout' after ms of inactivity; 0 disables
 function Socket:setTimeout(ms, cb)
   ms = errors.check_number('msecs', ms, 0)
+  if not self.destroyed then self.timeout = ms end
   if cb then
     if ms == 0 then self:removeListener('timeout', cb) else self:once('timeout', cb) end
   end
@@ -518,6 +339,7 @@ function Socket:connect(...)
   if self.destroyed then return self end
   self.connecting = true
   self.writable = true
+  self:_updateState()
   if cb then self:once('connect', cb) end
   if path then
     self:_connectTo(path)

@@ -114,9 +114,8 @@ end
 function TLSSocket:_wrap(socket)
   local h = rawget(socket, '_handle')
   if h and not socket.destroyed and getmetatable(socket) and socket._handlers then
-    local buf = socket._readBuffer
-    local prefix = buf and table.concat(buf) or nil
-    socket._handle, socket._readBuffer = nil, nil
+    local prefix = socket:_takeBuffered()
+    socket._handle = nil
     if socket._timer then socket._timer:close(); socket._timer = nil end
     self._countedBy, socket._countedBy = socket._countedBy, nil
     socket.destroyed, socket.readable, socket.writable = true, false, false

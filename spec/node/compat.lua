@@ -158,8 +158,8 @@ check luatls's documented behaviour there and say so in a comment:
 
 - a client whose ALPN offer the server refuses gets `ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL`
   (the alert), where Node reports `ECONNRESET`;
-- Lua has no `Buffer`: data are strings, so `setEncoding` is left out of the ports, and a
-  string is a valid `exportKeyingMaterial` context.
+- Lua has no `Buffer`: data are strings (ports written before sockets had `setEncoding` leave
+  it out), and a string is a valid `exportKeyingMaterial` context.
 
 The list is the `test-tls-*.js` files of Node's main-branch `test/parallel/`, plus two tests
 added since (`client-allow-partial-trust-chain`, `psk-alpn-callback-exception-handling`).

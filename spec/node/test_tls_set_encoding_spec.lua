@@ -4,7 +4,6 @@ local N = require('node.common')
 
 describe('test-tls-set-encoding', function()
   it('setEncoding(\'ascii\') on a TLS client: data arrive as text, whole', function()
-    pending('luatls gap: sockets have no setEncoding() (data are Lua strings; a script calling it fails)')
     local message = 'hello world\n'
     local buffer
     H.run(5000, function(done)

@@ -6,7 +6,6 @@ local N = require('node.common')
 
 describe('test-tls-streamwrap-buffersize', function()
   it('bufferSize over a Duplex relaying a net socket: 0, then one more per byte written', function()
-    pending('luatls gap: sockets have writableLength but not bufferSize (Node\'s older name for it)')
     local r = { sizes = {} }
     H.run(5000, function(done)
       local server
