@@ -8,9 +8,13 @@ local HOOK_SESSION_NEW, HOOK_SESSION_RESUME = 0x40, 0x80
 
 return function(tls, TLSSocket, handlers, Server)
 
--- a new session: on a client the 'session' event, as DER
+-- a new session: on a client the 'session' event, as DER. As in Node, one
+-- that arrives before the server is verified (TLS 1.2 sends it inside the
+-- handshake) waits for the verdict: client_secure hands it out after
+-- 'secureConnect', or drops it with a refused server.
 handlers.session = function(s, _, der)
-  s:emit('session', der)
+  if s._verified then return s:emit('session', der) end
+  s._pendingSession = der
 end
 
 -- on a server, 'newSession'(id, data, cb): the connection waits for cb()
