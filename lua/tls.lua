@@ -156,7 +156,8 @@ function TLSSocket:_startTLS(is_server, prefix)
   end
   if not is_server then
     if self._alpn then self._handle:set_alpn(self._alpn) end
-    if o.session then self._handle:set_session(o.session) end
+    local session = self._session or o.session
+    if session then self._handle:set_session(session) end
   end
   if self._transport and not is_server then
     -- send the ClientHello on the next tick: events come after the caller returns, as in Node

@@ -233,3 +233,192 @@ srv.listen(0, '127.0.0.1', () => console.log('PORT ' + srv.address().port));
   end)
 end)
 
+---------------------------------------------------------------------------
+-- setServername, setSession, setKeyCert
+---------------------------------------------------------------------------
+
+-- Node's run of the same: facts as lines "case key value"
+local NODE_METHODS = [[
+const tls = require('tls'), fs = require('fs'), net = require('net');
+const rd = f => fs.readFileSync('certs/' + f);
+const say = (c, k, v) => console.log(c + '\t' + k + '\t' + v);
+const err = (f) => { try { f(); return 'ok'; } catch (e) { return e.code; } };
+let name;
+const srv = tls.createServer({ key: rd('server-key.pem'), cert: rd('server-cert.pem'), requestCert: true,
+  rejectUnauthorized: false, ca: rd('ca-cert.pem') }, (s) => {
+  s.on('error', () => {});
+  const pc = s.getPeerCertificate();
+  say(name, 'server-sni', s.servername);
+  say(name, 'client-cert', pc && pc.subject ? pc.subject.CN : 'none');
+  say(name, 'server-setServername', err(() => s.setServername('x')));
+  s.end();
+});
+srv.listen(0, '127.0.0.1', () => {
+  const port = srv.address().port;
+  // a TLS 1.2 session to resume later
+  let session12;
+  name = 'first12';
+  const f = tls.connect({ port, host: 'localhost', ca: rd('ca-cert.pem'), maxVersion: 'TLSv1.2' });
+  f.on('session', (s) => { session12 = s; });
+  f.on('data', () => {});
+  f.on('close', () => {
+    // setServername before the handshake; setKeyCert on a client; the errors
+    name = 'client';
+    const c = tls.connect({ port, host: 'localhost', ca: rd('ca-cert.pem') }, () => {
+      say('client', 'servername', c.servername);
+      say('client', 'setServername-number', err(() => c.setServername(5)));
+      say('client', 'setSession-number', err(() => c.setSession(5)));
+      say('client', 'setKeyCert-number', err(() => c.setKeyCert(5)));
+    });
+    c.setServername('localhost');
+    c.setKeyCert({ key: rd('client-key.pem'), cert: rd('client-cert.pem') });
+    c.on('data', () => {});
+    c.on('close', () => {
+      // setSession before the handshake resumes
+      name = 'resume';
+      const d = tls.connect({ port, host: 'localhost', ca: rd('ca-cert.pem'), maxVersion: 'TLSv1.2' }, () => {
+        say('resume', 'reused', d.isSessionReused());
+      });
+      d.setSession(session12);
+      d.on('data', () => {});
+      d.on('close', () => {
+        // setKeyCert on a server-side TLSSocket before its handshake
+        const ns = net.createServer((raw) => {
+          const t = new tls.TLSSocket(raw, { isServer: true,
+            secureContext: tls.createSecureContext({ key: rd('server-key.pem'), cert: rd('server-cert.pem') }) });
+          t.setKeyCert({ key: rd('ecdsa-server-key.pem'), cert: rd('ecdsa-server-cert.pem') });
+          t.on('secure', () => t.end());
+          t.on('error', () => {});
+        });
+        ns.listen(0, '127.0.0.1', () => {
+          const e = tls.connect({ port: ns.address().port, host: 'localhost', ca: rd('ca-cert.pem') }, () => {
+            say('setKeyCert', 'key', e.getPeerCertificate().asn1Curve || e.getPeerCertificate().bits);
+          });
+          e.on('data', () => {});
+          e.on('close', () => { ns.close(); srv.close(); });
+        });
+      });
+    });
+  });
+});
+]]
+
+describe('Node parity of setServername, setSession, setKeyCert', function()
+  local function luatls_methods()
+    local facts = {}
+    local function say(c, k, v) facts[c] = facts[c] or {}; facts[c][k] = tostring(v) end
+    local function err(f) local ok, e = pcall(f); return ok and 'ok' or e.code end
+    H.run(15000, function(done)
+      local name
+      local srv = tls.createServer(H.tls_options({ requestCert = true, rejectUnauthorized = false, ca = CA }), function(s)
+        s:on('error', function() end)
+        local pc = s:getPeerCertificate()
+        say(name, 'server-sni', s.servername)
+        say(name, 'client-cert', pc.subject and pc.subject.CN or 'none')
+        say(name, 'server-setServername', err(function() s:setServername('x') end))
+        s:_end()
+      end)
+      srv:listen(0, '127.0.0.1', function()
+        local port = srv:address().port
+        local session12
+        name = 'first12'
+        local f = tls.connect({ port = port, host = 'localhost', ca = CA, maxVersion = 'TLSv1.2' })
+        f:on('session', function(s) session12 = s end)
+        f:on('data', function() end)
+        f:on('close', function()
+          name = 'client'
+          local c
+          c = tls.connect({ port = port, host = 'localhost', ca = CA }, function()
+            say('client', 'servername', c.servername)
+            say('client', 'setServername-number', err(function() c:setServername(5) end))
+            say('client', 'setSession-number', err(function() c:setSession(5) end))
+            say('client', 'setSession-garbage', err(function() c:setSession('garbage') end))
+            say('client', 'setKeyCert-number', err(function() c:setKeyCert(5) end))
+            -- Node aborts the process here (setServername) or replaces the live session; luatls raises
+            say('client', 'setServername-late', err(function() c:setServername('late') end))
+            say('client', 'setSession-late', err(function() c:setSession(c:getSession()) end))
+          end)
+          c:setServername('localhost')
+          c:setKeyCert({ key = C('client-key.pem'), cert = C('client-cert.pem') })
+          c:on('data', function() end)
+          c:on('close', function()
+            name = 'resume'
+            local d
+            d = tls.connect({ port = port, host = 'localhost', ca = CA, maxVersion = 'TLSv1.2' }, function()
+              say('resume', 'reused', d:isSessionReused())
+            end)
+            d:setSession(session12)
+            d:on('data', function() end)
+            d:on('close', function()
+              local ns = net.createServer(function(raw)
+                local t = tls.TLSSocket(raw, { isServer = true,
+                  secureContext = tls.createSecureContext(H.tls_options()) })
+                t:setKeyCert({ key = C('ecdsa-server-key.pem'), cert = C('ecdsa-server-cert.pem') })
+                t:on('secure', function() t:_end() end)
+                t:on('error', function() end)
+              end)
+              ns:listen(0, '127.0.0.1', function()
+                local e
+                e = tls.connect({ port = ns:address().port, host = 'localhost', ca = CA }, function()
+                  local pc = e:getPeerCertificate()
+                  say('setKeyCert', 'key', pc.asn1Curve or pc.bits)
+                end)
+                e:on('data', function() end)
+                e:on('close', function()
+                  ns:close()
+                  srv:close(done)
+                end)
+              end)
+            end)
+          end)
+        end)
+      end)
+    end)
+    return facts
+  end
+
+  it('setServername before the handshake is the SNI; setSession resumes; setKeyCert serves another '
+    .. 'certificate on a server socket and does nothing on a client; the errors', function()
+    local facts = luatls_methods()
+    assert.same({ ['server-sni'] = 'localhost', ['client-cert'] = 'none', ['server-setServername'] = 'ERR_TLS_SNI_FROM_SERVER',
+      servername = 'localhost', ['setServername-number'] = 'ERR_INVALID_ARG_TYPE',
+      ['setSession-number'] = 'ERR_INVALID_ARG_TYPE', ['setSession-garbage'] = 'ok',
+      ['setKeyCert-number'] = 'ERR_INVALID_ARG_TYPE',
+      ['setServername-late'] = 'ERR_TLS_INVALID_STATE', ['setSession-late'] = 'ERR_TLS_INVALID_STATE' }, facts.client)
+    assert.equal('true', facts.resume.reused)
+    assert.equal('prime256v1', facts.setKeyCert.key)
+    if not HAVE_NODE then return end
+    local node, out = node_facts(NODE_METHODS)
+    -- the same facts, but for the calls that abort Node or spoil its connection: setServername
+    -- after the handshake, setSession after it, and setSession('garbage'), which leaves an
+    -- error on OpenSSL's queue that fails Node's next read (ERR_SSL_TOO_LONG)
+    facts.client['setServername-late'], facts.client['setSession-late'] = nil, nil
+    facts.client['setSession-garbage'] = nil
+    for _, case in ipairs({ 'client', 'resume', 'setKeyCert' }) do
+      assert.same(node[case], facts[case], case .. '\n' .. out)
+    end
+  end)
+
+  it('setServername and setSession on a socket still connecting apply when its handshake starts; destroyed: ERR_SOCKET_CLOSED', function()
+    local sni
+    H.run(10000, function(done)
+      local srv = tls.createServer(H.tls_options(), function(s) sni = s.servername; s:_end() end)
+      srv:listen(0, '127.0.0.1', function()
+        local c = tls.connect({ port = srv:address().port, host = '127.0.0.1', ca = CA, rejectUnauthorized = false })
+        assert.is_true(c.connecting)
+        c:setServername('wrong.example')
+        c:on('data', function() end)
+        c:on('close', function() srv:close(done) end)
+      end)
+    end)
+    assert.equal('wrong.example', sni)
+    local c = tls.TLSSocket(nil, {})
+    c:destroy()
+    local ok, err = pcall(c.setServername, c, 'x')
+    assert.same({ false, 'ERR_SOCKET_CLOSED' }, { ok, err.code })
+    ok, err = pcall(c.setSession, c, 'x')
+    assert.same({ false, 'ERR_SOCKET_CLOSED' }, { ok, err.code })
+    assert.is_nil(c:setKeyCert(5))   -- Node: nothing at all without a handle
+    H.run(1000, function(done) setImmediate(done) end)
+  end)
+end)

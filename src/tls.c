@@ -583,6 +583,21 @@ static int stream_servername(lua_State *L) {
   return 1;
 }
 
+/* s:set_servername(name): the SNI of a client whose handshake has not started */
+static int stream_set_servername(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  const char *name = luaL_checkstring(L, 2);
+  if (s->in_ssl || !SSL_in_before(s->ssl) || SSL_is_server(s->ssl)) {
+    lt_push_error(L, "ERR_TLS_INVALID_STATE", "Cannot set the server name once the TLS handshake has started");
+    return lua_error(L);
+  }
+  /* as Node (and the servername option): a name OpenSSL refuses (over 255
+     bytes) is dropped, and none is sent; an empty one clears it */
+  SSL_set_tlsext_host_name(s->ssl, *name ? (char *)name : NULL);
+  ERR_clear_error();
+  return 0;
+}
+
 static int stream_session_reused(lua_State *L) {
   lt_stream *s = tlsstream(L);
   lua_pushboolean(L, SSL_session_reused(s->ssl));
@@ -716,6 +731,7 @@ static const luaL_Reg tls_methods[] = {
   {"starttls", stream_starttls}, {"verify_error", stream_verify_error},
   {"protocol", stream_protocol}, {"cipher", stream_cipher},
   {"servername", stream_servername}, {"session_reused", stream_session_reused},
+  {"set_servername", stream_set_servername},
   {"peer_certificate", stream_peer_certificate}, {"certificate", stream_certificate},
   {NULL, NULL}
 };

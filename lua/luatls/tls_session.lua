@@ -70,6 +70,25 @@ function TLSSocket:getSession()
   return self._handle:get_session()
 end
 
+-- socket:setSession(session): a client offers this session (as 'session' or
+-- getSession() gave it) in its handshake. As in Node, what is not a session
+-- is ignored; after the handshake has started it raises ERR_TLS_INVALID_STATE
+-- (Node replaces the session of the live connection). A server ignores it.
+function TLSSocket:setSession(session)
+  if type(session) ~= 'string' then
+    error(errors.new('ERR_INVALID_ARG_TYPE', 'Session must be a buffer', nil, 'TypeError'), 2)
+  end
+  if self.destroyed then error(errors.new('ERR_SOCKET_CLOSED', 'Socket is closed'), 2) end
+  if self._tlsOptions.isServer or not pcall(core.session_info, session) then return end
+  -- no SSL yet (still connecting): offered when the handshake starts
+  if self._isServer == nil then
+    self._session = session
+    return
+  end
+  local ok, err = pcall(self._handle.set_session, self._handle, session)
+  if not ok then error(err, 2) end
+end
+
 -- checks a session string early, so a bad one is the caller's error
 function tls._checkSession(session)
   if session == nil then return end
