@@ -55,8 +55,8 @@ static void push_name(lua_State *L, X509_NAME *name) {
 /*
 ** Subject alternative names as Node prints them. A name that could be
 ** mistaken for several (a comma, a quote) or holds control characters is
-** written as a JSON string, so "DNS:a.com, DNS:evil.com" inside one name
-** can never pass for two.
+** written as a JSON string after its type, DNS:"a.com\u002c DNS:evil.com",
+** so one name can never pass for two.
 */
 static int safe_altname(const unsigned char *s, size_t n, int utf8) {
   for (size_t i = 0; i < n; i++) {
@@ -67,16 +67,19 @@ static int safe_altname(const unsigned char *s, size_t n, int utf8) {
   return 1;
 }
 
-static void add_altname(luaL_Buffer *b, const char *prefix, const unsigned char *s, size_t n, int utf8) {
-  if (safe_altname(s, n, utf8)) {
-    luaL_addstring(b, prefix);
+/* the name, quoted when it is not safe; inner_prefix ("UPN" of an othername)
+   goes inside the quotes, as Node writes it */
+static void add_altname(luaL_Buffer *b, const char *inner_prefix, const unsigned char *s, size_t n, int utf8) {
+  int safe = safe_altname(s, n, utf8);
+  if (!safe) luaL_addchar(b, '"');
+  if (inner_prefix) {
+    luaL_addstring(b, inner_prefix);
     luaL_addchar(b, ':');
+  }
+  if (safe) {
     luaL_addlstring(b, (const char *)s, n);
     return;
   }
-  luaL_addchar(b, '"');
-  luaL_addstring(b, prefix);
-  luaL_addchar(b, ':');
   for (size_t i = 0; i < n; i++) {
     unsigned char c = s[i];
     if (c == '"' || c == '\\') {
@@ -109,13 +112,26 @@ static void add_ip(luaL_Buffer *b, const ASN1_OCTET_STRING *ip) {
   luaL_addstring(b, buf);
 }
 
+/* the othername types Node prints (OpenSSL 3's GENERAL_NAME_print), and whether UTF-8 */
+static const char *othername_prefix(const OTHERNAME *on, int *utf8) {
+  *utf8 = 1;
+  switch (OBJ_obj2nid(on->type_id)) {
+    case NID_id_on_SmtpUTF8Mailbox: return "SmtpUTF8Mailbox";
+    case NID_XmppAddr: return "XmppAddr";
+    case NID_SRVName: *utf8 = 0; return "SRVName";
+    case NID_ms_upn: return "UPN";
+    case NID_NAIRealm: return "NAIRealm";
+    default: return NULL;
+  }
+}
+
 static void add_general_name(lua_State *L, luaL_Buffer *b, GENERAL_NAME *gen) {
   const ASN1_STRING *str = NULL;
-  const char *prefix = NULL;
+  (void)L;
   switch (gen->type) {
-    case GEN_DNS: str = gen->d.dNSName; prefix = "DNS"; break;
-    case GEN_EMAIL: str = gen->d.rfc822Name; prefix = "email"; break;
-    case GEN_URI: str = gen->d.uniformResourceIdentifier; prefix = "URI"; break;
+    case GEN_DNS: str = gen->d.dNSName; luaL_addstring(b, "DNS:"); break;
+    case GEN_EMAIL: str = gen->d.rfc822Name; luaL_addstring(b, "email:"); break;
+    case GEN_URI: str = gen->d.uniformResourceIdentifier; luaL_addstring(b, "URI:"); break;
     case GEN_IPADD: add_ip(b, gen->d.iPAddress); return;
     case GEN_RID: {
       char oid[128];
@@ -127,19 +143,33 @@ static void add_general_name(lua_State *L, luaL_Buffer *b, GENERAL_NAME *gen) {
     case GEN_DIRNAME: {
       BIO *bio = BIO_new(BIO_s_mem());
       char *p;
+      luaL_addstring(b, "DirName:");
       if (bio == NULL) return;
-      X509_NAME_print_ex(bio, gen->d.directoryName, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+      X509_NAME_print_ex(bio, gen->d.directoryName, 0,
+                         XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~ASN1_STRFLGS_ESC_CTRL);
       long len = BIO_get_mem_data(bio, &p);
-      add_altname(b, "DirName", (const unsigned char *)p, (size_t)len, 1);
+      add_altname(b, NULL, (const unsigned char *)p, (size_t)len, 1);
       BIO_free(bio);
       return;
     }
-    default:
-      luaL_addstring(b, "othername:<unsupported>");
+    case GEN_OTHERNAME: {
+      int utf8;
+      const char *prefix = othername_prefix(gen->d.otherName, &utf8);
+      const ASN1_TYPE *v = gen->d.otherName->value;
+      if (prefix == NULL || v->type != (utf8 ? V_ASN1_UTF8STRING : V_ASN1_IA5STRING)) {
+        luaL_addstring(b, "othername:<unsupported>");
+        return;
+      }
+      const ASN1_STRING *name = utf8 ? v->value.utf8string : v->value.ia5string;
+      luaL_addstring(b, "othername:");
+      add_altname(b, prefix, ASN1_STRING_get0_data(name), (size_t)ASN1_STRING_length(name), utf8);
       return;
+    }
+    case GEN_X400: luaL_addstring(b, "X400Name:<unsupported>"); return;
+    case GEN_EDIPARTY: luaL_addstring(b, "EdiPartyName:<unsupported>"); return;
+    default: return;
   }
-  (void)L;
-  add_altname(b, prefix, ASN1_STRING_get0_data(str), (size_t)ASN1_STRING_length(str), 0);
+  add_altname(b, NULL, ASN1_STRING_get0_data(str), (size_t)ASN1_STRING_length(str), 0);
 }
 
 static void set_subjectaltname(lua_State *L, X509 *x) {
@@ -293,7 +323,7 @@ void lt_push_x509(lua_State *L, X509 *x, int raw_only) {
   lua_setfield(L, -2, "issuer");
   set_subjectaltname(L, x);
   set_info_access(L, x);
-  lua_pushboolean(L, X509_check_ca(x) > 0);
+  lua_pushboolean(L, X509_check_ca(x) == 1);   /* Node's test: a CA by its basic constraints */
   lua_setfield(L, -2, "ca");
   set_pubkey(L, x);
   set_time(L, X509_get0_notBefore(x), "valid_from");
@@ -309,6 +339,12 @@ void lt_push_x509(lua_State *L, X509 *x, int raw_only) {
   }
 }
 
+/* PEM that asks for a password gets none: never a prompt on the terminal */
+static int no_password(char *buf, int size, int rwflag, void *u) {
+  (void)buf; (void)size; (void)rwflag; (void)u;
+  return -1;
+}
+
 /* core.parse_certificate(pem_or_der) -> certificate object (for tests and tools) */
 static int core_parse_certificate(lua_State *L) {
   size_t n;
@@ -316,7 +352,7 @@ static int core_parse_certificate(lua_State *L) {
   X509 *x = NULL;
   if (n > 10 && memcmp(p, "-----BEGIN", 10) == 0) {
     BIO *bio = BIO_new_mem_buf(p, (int)n);
-    if (bio) x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    if (bio) x = PEM_read_bio_X509(bio, NULL, no_password, NULL);
     BIO_free(bio);
   } else {
     const unsigned char *q = (const unsigned char *)p;
