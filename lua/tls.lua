@@ -341,6 +341,21 @@ function TLSSocket:getCertificate()
   return self._handle:certificate() or {}
 end
 
+-- getX509Certificate() -> this end's certificate as a crypto.X509Certificate, or nil
+function TLSSocket:getX509Certificate()
+  if not ifopen(self) then return nil end
+  local h = self._handle:x509_certificate()
+  return h and require('crypto').X509Certificate._from(h) or nil
+end
+
+-- getPeerX509Certificate() -> the peer's certificate as a crypto.X509Certificate,
+-- its issuerCertificate the next one the peer sent (as in Node), or nil
+function TLSSocket:getPeerX509Certificate()
+  if not ifopen(self) then return nil end
+  local h, chain = self._handle:peer_x509_certificate()
+  return h and require('crypto').X509Certificate._from(h, chain) or nil
+end
+
 function TLSSocket:getProtocol()
   if not ifopen(self) then return nil end
   return self._handle:protocol()

@@ -661,6 +661,32 @@ static int stream_certificate(lua_State *L) {
   return 1;
 }
 
+/* s:x509_certificate() -> this end's certificate as an X509 object */
+static int stream_x509_certificate(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  X509 *x = SSL_get_certificate(s->ssl);
+  if (x == NULL) return 0;
+  lt_push_x509_object(L, x);
+  return 1;
+}
+
+/* s:peer_x509_certificate() -> the peer's certificate as an X509 object, and
+   the rest of the chain it sent, in its order (Node's issuerCertificate links) */
+static int stream_peer_x509_certificate(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  X509 *leaf = SSL_get0_peer_certificate(s->ssl);
+  STACK_OF(X509) *sent = SSL_get_peer_cert_chain(s->ssl);
+  if (leaf == NULL) return 0;
+  lt_push_x509_object(L, leaf);
+  lua_newtable(L);
+  int first = sent && sk_X509_num(sent) > 0 && X509_cmp(sk_X509_value(sent, 0), leaf) == 0 ? 1 : 0;
+  for (int i = first; sent && i < sk_X509_num(sent); i++) {
+    lt_push_x509_object(L, sk_X509_value(sent, i));
+    lua_rawseti(L, -2, i - first + 1);
+  }
+  return 2;
+}
+
 /* s:ephemeral_key() -> { type = 'ECDH', name = 'X25519', size = 253 } (clients only) */
 static int stream_ephemeral_key(lua_State *L) {
   lt_stream *s = tlsstream(L);
@@ -733,6 +759,7 @@ static const luaL_Reg tls_methods[] = {
   {"servername", stream_servername}, {"session_reused", stream_session_reused},
   {"set_servername", stream_set_servername},
   {"peer_certificate", stream_peer_certificate}, {"certificate", stream_certificate},
+  {"x509_certificate", stream_x509_certificate}, {"peer_x509_certificate", stream_peer_x509_certificate},
   {NULL, NULL}
 };
 
