@@ -279,7 +279,7 @@ end
 -- write() flushes what OpenSSL produced: a server then sees the handshake
 -- complete even if the socket is destroyed right after
 function TLSSocket:_write(data, cb)
-  if self._verdictRunning and self._handle then self._handle:release_held() end
+  if self._verdictRunning and self._handle then self._handle:release_flight() end
   return net.Socket._write(self, data, cb)
 end
 

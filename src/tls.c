@@ -77,10 +77,10 @@ typedef struct {
   char *buf;
   size_t len, cap;
   int hold;
-} held_data;
+} flight_data;
 
-static int held_write(BIO *b, const char *in, int n) {
-  held_data *d = BIO_get_data(b);
+static int flight_write(BIO *b, const char *in, int n) {
+  flight_data *d = BIO_get_data(b);
   BIO_clear_retry_flags(b);
   if (n <= 0) return 0;
   if (d->hold) {
@@ -105,8 +105,8 @@ static int held_write(BIO *b, const char *in, int n) {
   return r;
 }
 
-static long held_ctrl(BIO *b, int cmd, long num, void *ptr) {
-  held_data *d = BIO_get_data(b);
+static long flight_ctrl(BIO *b, int cmd, long num, void *ptr) {
+  flight_data *d = BIO_get_data(b);
   switch (cmd) {
     case BIO_CTRL_FLUSH:
       if (d->hold) return 1;
@@ -125,8 +125,8 @@ static long held_ctrl(BIO *b, int cmd, long num, void *ptr) {
   return r;
 }
 
-static int held_destroy(BIO *b) {
-  held_data *d = BIO_get_data(b);
+static int flight_destroy(BIO *b) {
+  flight_data *d = BIO_get_data(b);
   if (d) {
     free(d->buf);
     free(d);
@@ -135,25 +135,25 @@ static int held_destroy(BIO *b) {
   return 1;
 }
 
-static int held_type;
+static int flight_type;
 
-static BIO_METHOD *held_method(void) {
+static BIO_METHOD *flight_method(void) {
   static BIO_METHOD *m;
   if (m == NULL) {
-    held_type = BIO_get_new_index() | BIO_TYPE_FILTER;
-    m = BIO_meth_new(held_type, "luatls held flight");
+    flight_type = BIO_get_new_index() | BIO_TYPE_FILTER;
+    m = BIO_meth_new(flight_type, "luatls held flight");
     if (m == NULL) return NULL;
-    BIO_meth_set_write(m, held_write);
-    BIO_meth_set_ctrl(m, held_ctrl);
-    BIO_meth_set_destroy(m, held_destroy);
+    BIO_meth_set_write(m, flight_write);
+    BIO_meth_set_ctrl(m, flight_ctrl);
+    BIO_meth_set_destroy(m, flight_destroy);
   }
   return m;
 }
 
 /* the filter in front of next (which it takes), or NULL */
-static BIO *held_new(lt_stream *s, BIO *next) {
-  BIO_METHOD *m = held_method();
-  held_data *d = m ? calloc(1, sizeof *d) : NULL;
+static BIO *flight_new(lt_stream *s, BIO *next) {
+  BIO_METHOD *m = flight_method();
+  flight_data *d = m ? calloc(1, sizeof *d) : NULL;
   BIO *b = d ? BIO_new(m) : NULL;
   if (b == NULL) {
     free(d);
@@ -165,12 +165,12 @@ static BIO *held_new(lt_stream *s, BIO *next) {
   return BIO_push(b, next);
 }
 
-static BIO *held_of(lt_stream *s) {
-  if (s->mem || held_type == 0 || SSL_is_server(s->ssl)) return NULL;
-  return BIO_find_type(SSL_get_wbio(s->ssl), held_type);
+static BIO *flight_of(lt_stream *s) {
+  if (s->mem || flight_type == 0 || SSL_is_server(s->ssl)) return NULL;
+  return BIO_find_type(SSL_get_wbio(s->ssl), flight_type);
 }
 
-static void held_set(BIO *b, int hold) { ((held_data *)BIO_get_data(b))->hold = hold; }
+static void flight_hold(BIO *b, int hold) { ((flight_data *)BIO_get_data(b))->hold = hold; }
 
 /* s->out: n bytes put in at the head, after the bytes that go out as they are */
 static void out_insert_plain(lt_stream *s, const char *p, size_t n) {
@@ -193,8 +193,8 @@ static void out_insert_plain(lt_stream *s, const char *p, size_t n) {
 ** the write queue for the kernel (the caller waits for EV_WRITE), else 0. A
 ** connection that is gone drops it: the next read reports the failure.
 */
-static int held_release(lt_stream *s, BIO *b) {
-  held_data *d = BIO_get_data(b);
+static int flight_release(lt_stream *s, BIO *b) {
+  flight_data *d = BIO_get_data(b);
   size_t off = 0;
   d->hold = 0;
   while (off < d->len && s->plain_left == 0) {
@@ -225,8 +225,8 @@ static int hook_failed(lt_stream *s) {
 }
 
 static void handshake(lt_stream *s) {
-  BIO *held = held_of(s);
-  if (held) held_set(held, 1);
+  BIO *flight = flight_of(s);
+  if (flight) flight_hold(flight, 1);
   ERR_clear_error();
   errno = 0;
   LT_SSL_ENTER(s);
@@ -242,11 +242,11 @@ static void handshake(lt_stream *s) {
     if (SSL_version(s->ssl) >= TLS1_3_VERSION) SSL_set_read_ahead(s->ssl, 1);   /* no renegotiation there */
     if (!hook_failed(s)) lt_stream_emit(s, "secure");
     /* accepted: our last flight goes out now (refused: it goes with the SSL) */
-    if (held && !s->closed) held_release(s, held);
+    if (flight && !s->closed) flight_release(s, flight);
     return;
   }
   /* a flight (or the alert of a failure) goes out before anything else happens */
-  if (held && held_release(s, held)) {
+  if (flight && flight_release(s, flight)) {
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) { s->hs_want = EV_WRITE; return; }
   }
   if (e == SSL_ERROR_WANT_READ) { s->hs_want = EV_READ; return; }
@@ -452,7 +452,7 @@ static int attach_bio(lt_stream *s, SSL *ssl, int is_server, const char *prefix,
     BIO_free(b);
     return 0;
   }
-  BIO *w = held_new(s, b);   /* holds the second reference */
+  BIO *w = flight_new(s, b);   /* holds the second reference */
   if (w == NULL) {
     BIO_free(b);
     BIO_free(b);
@@ -742,17 +742,17 @@ static int stream_shared_sigalgs(lua_State *L) {
   return 1;
 }
 
-/* s:release_held(): a client that writes while its verdict runs sends its
+/* s:release_flight(): a client that writes while its verdict runs sends its
    last flight first, as Node's write() flushes what OpenSSL has produced */
-static int stream_release_held(lua_State *L) {
+static int stream_release_flight(lua_State *L) {
   lt_stream *s = tlsstream(L);
-  BIO *held = s->closed ? NULL : held_of(s);
-  if (held) held_release(s, held);
+  BIO *flight = s->closed ? NULL : flight_of(s);
+  if (flight) flight_release(s, flight);
   return 0;
 }
 
 static const luaL_Reg tls_methods[] = {
-  {"release_held", stream_release_held},
+  {"release_flight", stream_release_flight},
   {"ephemeral_key", stream_ephemeral_key}, {"shared_sigalgs", stream_shared_sigalgs},
   {"starttls", stream_starttls}, {"verify_error", stream_verify_error},
   {"protocol", stream_protocol}, {"cipher", stream_cipher},
