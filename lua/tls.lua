@@ -228,6 +228,7 @@ end
 local function verdict(s)
   if gone(s) then return end
   local opts = s._tlsOptions
+  s.servername = s._handle:servername() or false
   local dherr = dh_too_small(s, opts)
   if dherr then
     s._pendingSession = nil
@@ -237,7 +238,6 @@ local function verdict(s)
   local code, message = s._handle:verify_error()
   local verr
   s:_readNegotiated()
-  s.servername = s._handle:servername() or false
   if code then
     verr = errors.new(code, message)
   elseif not s._handle:peer_certificate() then
