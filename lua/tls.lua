@@ -155,7 +155,8 @@ function TLSSocket:_startTLS(is_server, prefix)
   end
   if not is_server then
     if self._alpn then self._handle:set_alpn(self._alpn) end
-    if o.session then self._handle:set_session(o.session) end
+    local session = self._session or o.session
+    if session then self._handle:set_session(session) end
   end
   if self._transport and not is_server then
     -- send the ClientHello on the next tick: events come after the caller returns, as in Node
@@ -216,11 +217,23 @@ local function dh_too_small(s, opts)
   end
 end
 
-local function client_secure(s)
+-- As Node's onConnectSecure: verify the server (DH size, chain, then host
+-- name), then 'secureConnect', then the session held since the handshake (a
+-- TLS 1.2 session arrives before the server is verified: it is handed out
+-- only once it is, and never from a refused server), then 'secure'. A refused
+-- server's socket is destroyed first, and 'secure' still follows, as in Node;
+-- the client's last flight was held back in C until here, so a refused TLS 1.3
+-- server never gets our Finished and sees the connection reset.
+local function verdict(s)
   if gone(s) then return end
   local opts = s._tlsOptions
+  s.servername = s._handle:servername() or false
   local dherr = dh_too_small(s, opts)
-  if dherr then return s:destroy(dherr) end
+  if dherr then
+    s._pendingSession = nil
+    s:destroy(dherr)
+    return s:emit('secure')
+  end
   local code, message = s._handle:verify_error()
   local verr
   s:_readNegotiated()
@@ -229,7 +242,8 @@ local function client_secure(s)
   elseif not s._handle:peer_certificate() then
     -- authenticated by a pre-shared key: there is no certificate to check
   else
-    local host = opts.servername or opts.host or 'localhost'
+    local host = opts.servername
+    if type(host) ~= 'string' or host == '' then host = opts.host or 'localhost' end
     -- a check that raises refuses the certificate with what it raised
     local ok, res = xpcall(opts.checkServerIdentity or tls.checkServerIdentity, errors.traceback,
       host, s:getPeerCertificate(true))
@@ -237,12 +251,35 @@ local function client_secure(s)
   end
   if verr then
     s.authorizationError = verr.code or verr.message
-    if opts.rejectUnauthorized ~= false then return s:destroy(verr) end
+    if opts.rejectUnauthorized ~= false then
+      s._pendingSession = nil
+      s:destroy(verr)
+      return s:emit('secure')
+    end
   else
     s.authorized = true
   end
   -- the socket is passed, for Lua listeners that have no `this` (Node passes nothing)
   s:emit('secureConnect', s)
+  s._verified = true
+  local session = s._pendingSession
+  s._pendingSession = nil
+  if session then s:emit('session', session) end
+  s:emit('secure')
+end
+
+local function client_secure(s)
+  s._verdictRunning = true
+  verdict(s)
+  s._verdictRunning = nil
+end
+
+-- a write while the verdict runs sends the held flight at once, as Node's
+-- write() flushes what OpenSSL produced: a server then sees the handshake
+-- complete even if the socket is destroyed right after
+function TLSSocket:_write(data, cb)
+  if self._verdictRunning and self._handle then self._handle:release_flight() end
+  return net.Socket._write(self, data, cb)
 end
 
 local function mark_secured(s)
@@ -303,6 +340,21 @@ function TLSSocket:getCertificate()
   return self._handle:certificate() or {}
 end
 
+-- getX509Certificate() -> this end's certificate as a crypto.X509Certificate, or nil
+function TLSSocket:getX509Certificate()
+  if not ifopen(self) then return nil end
+  local h = self._handle:x509_certificate()
+  return h and require('crypto').X509Certificate._from(h) or nil
+end
+
+-- getPeerX509Certificate() -> the peer's certificate as a crypto.X509Certificate,
+-- its issuerCertificate the next one the peer sent (as in Node), or nil
+function TLSSocket:getPeerX509Certificate()
+  if not ifopen(self) then return nil end
+  local h, chain = self._handle:peer_x509_certificate()
+  return h and require('crypto').X509Certificate._from(h, chain) or nil
+end
+
 function TLSSocket:getProtocol()
   if not ifopen(self) then return nil end
   return self._handle:protocol()
@@ -313,9 +365,10 @@ function TLSSocket:getCipher()
   return self._handle:cipher()
 end
 
--- client side: { type = 'ECDH', name = 'X25519', size = 253 }; {} on servers
+-- client side: { type = 'ECDH', name = 'X25519', size = 253 } ({} without an
+-- ephemeral key: PSK, a resumed TLS 1.2 session); nil on servers, as Node's null
 function TLSSocket:getEphemeralKeyInfo()
-  if not ifopen(self) then return nil end
+  if not ifopen(self) or self._isServer then return nil end
   return self._handle:ephemeral_key()
 end
 
@@ -331,6 +384,22 @@ end
 ---------------------------------------------------------------------------
 -- connect
 ---------------------------------------------------------------------------
+
+-- The name a client sends as SNI. Node 20's tls.connect sends one only when
+-- options.servername is given (and not empty): the host alone is never sent,
+-- though the certificate is still checked against it. An IP address is sent
+-- with Node's deprecation warning (RFC 6066 forbids it).
+local ip_servername_warned = false
+function tls._sniOf(name)
+  if name == nil or name == false or name == '' then return nil end
+  if type(name) ~= 'string' then error(errors.invalid_arg_type('name', 'of type string', name), 3) end
+  if not ip_servername_warned and core.isip(name) ~= 0 then
+    ip_servername_warned = true
+    io.stderr:write('(luatls) [DEP0123] DeprecationWarning: Setting the TLS ServerName to an IP address '
+      .. 'is not permitted by RFC 6066. This will be ignored in a future version.\n')
+  end
+  return name
+end
 
 -- connect(port[, host][, options][, cb]) or connect(options[, cb])
 local function connect_args(...)
@@ -352,14 +421,12 @@ local function connect_args(...)
 end
 
 -- tls.connect({ socket = s, ... }): the client side over a connected socket or a duplex
-function tls._connectOver(options, ctx, cb)
+function tls._connectOver(options, ctx, cb, sni)
   local s = TLSSocket(options.socket, options)
   s._context = ctx
   s._alpn = tls.convertALPNProtocols(options.ALPNProtocols)
   s._npn = options.NPNProtocols and tls.convertALPNProtocols(options.NPNProtocols)
-  local servername = options.servername
-  if servername == nil and options.host and core.isip(options.host) == 0 then servername = options.host end
-  s._servername = servername
+  s._servername = sni
   if cb then s:once('secureConnect', cb) end
   local prefix = s._prefix
   s._prefix = nil
@@ -382,14 +449,13 @@ function tls.connect(...)
   local ctx = options.secureContext or tls.createSecureContext(options)
   if options.pskCallback ~= nil then errors.check('options.pskCallback', options.pskCallback, 'function') end
   tls._checkSession(options.session)
-  if options.socket ~= nil then return tls._connectOver(options, ctx, cb) end
+  local sni = tls._sniOf(options.servername)
+  if options.socket ~= nil then return tls._connectOver(options, ctx, cb, sni) end
   local s = TLSSocket(nil, options)
   s._context = ctx
   s._alpn = tls.convertALPNProtocols(options.ALPNProtocols)
   s._npn = options.NPNProtocols and tls.convertALPNProtocols(options.NPNProtocols)
-  local servername = options.servername
-  if servername == nil and core.isip(options.host) == 0 then servername = options.host end
-  s._servername = servername
+  s._servername = sni
   if cb then s:once('secureConnect', cb) end
   if options.timeout ~= nil and options.timeout ~= 0 then s:setTimeout(options.timeout) end
   -- path, port, host, family, localAddress, localPort, lookup, as in Node

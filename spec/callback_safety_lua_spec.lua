@@ -101,7 +101,8 @@ describe('a listener that destroys its TLS socket', function()
       end)
     ]])
     assert.equal(0, code, out)
-    assert.same({ 'session', 'close' }, lines(out))
+    -- Node's order: the session is handed out once the server is verified
+    assert.same({ 'secureConnect', 'session', 'secure', 'close' }, lines(out))
   end)
 end)
 
@@ -441,6 +442,8 @@ describe('examples/echo-server.lua', function()
       end)
     end)
     assert.equal('welcome!\nstill there\n', served)
-    assert.matches('ECONNRESET', server_out)
+    -- the client's write sends its Finished just before the reset (as Node's write() does), so
+    -- the server's next read sees ECONNRESET or, when it is writing then, EPIPE
+    assert.is_truthy(server_out:find('socket error: .*ECONNRESET') or server_out:find('socket error: .*EPIPE'), server_out)
   end)
 end)

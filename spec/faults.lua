@@ -85,7 +85,8 @@ function F.good_client(port, k)
   payload = table.concat(payload)
   local got, n = {}, 0
   local c
-  c = tls.connect({ port = port, host = 'localhost', ca = F.CA }, function() c:write(payload) end)
+  c = tls.connect({ port = port, host = 'localhost', servername = 'localhost', ca = F.CA },
+    function() c:write(payload) end)
   c:on('data', function(d)
     got[#got + 1] = d
     n = n + #d
@@ -137,7 +138,7 @@ end
 
 -- a luatls client that expects to fail; k(error code or nil, socket)
 function F.client(port, options, k)
-  local o = { port = port, host = 'localhost', ca = F.CA }
+  local o = { port = port, host = 'localhost', servername = 'localhost', ca = F.CA }
   for key, v in pairs(options or {}) do o[key] = v end
   local c = tls.connect(o)
   local code

@@ -76,7 +76,9 @@ describe('faults in scripts and hooks', function()
       end)
       assert.is_true(echoed)
       assert.equal(0, fds)
-      for _, e in ipairs(events) do assert.not_equal('tlsClientError', e[1]) end
+      -- as with a Node client that refuses a TLS 1.3 server: its Finished is never
+      -- sent, so the server sees the connection reset during the handshake
+      assert.same({ { 'tlsClientError', 'ECONNRESET', 'socket hang up' } }, events)
     end
     assert.matches('boom$', codes[1])
     assert.equal('EBOOM', codes[2])
@@ -212,7 +214,7 @@ describe('faults in scripts and hooks', function()
         end):on('error', function(e) err = e end)
       end)
     assert.equal('ERR_TLS_CERT_ALTNAME_INVALID', err.code)
-    assert.equal('"DNS:good.example\\u002c DNS:evil.example"', err.cert.subjectaltname)
+    assert.equal('DNS:"good.example\\u002c DNS:evil.example"', err.cert.subjectaltname)
     assert.is_true(echoed)
     assert.equal(0, fds)
   end)

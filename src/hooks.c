@@ -471,6 +471,24 @@ static int stream_set_alpn(lua_State *L) {
   return 0;
 }
 
+/* s:set_key_cert(ctx): a server socket serves ctx's certificates, keys and
+   trust from its next handshake on (Node's setKeyCert); not from inside
+   OpenSSL, whose handshake may be using what this replaces */
+static int stream_set_key_cert(lua_State *L) {
+  lt_stream *s = hooked(L);
+  SSL_CTX *ctx = lt_checkcontext(L, 2);
+  if (s->in_ssl) {
+    lt_push_error(L, "ERR_TLS_INVALID_STATE", "TLS socket connection must be idle to set its certificate");
+    return lua_error(L);
+  }
+  ERR_clear_error();
+  if (!use_context(s->ssl, ctx)) {
+    if (!lt_push_ssl_queue_error(L)) lt_push_error(L, "ERR_OSSL_UNKNOWN", "SetKeyCert failed");
+    return lua_error(L);
+  }
+  return 0;
+}
+
 static int stream_set_psk_hint(lua_State *L) {
   lt_stream *s = hooked(L);
   SSL_use_psk_identity_hint(s->ssl, luaL_checkstring(L, 2));
@@ -612,6 +630,7 @@ static const luaL_Reg hook_methods[] = {
   {"cert_fail", stream_cert_fail}, {"set_hook_error", stream_set_hook_error},
   {"alpn_protocol", stream_alpn_protocol}, {"npn_protocol", stream_npn_protocol},
   {"set_alpn", stream_set_alpn}, {"set_psk_hint", stream_set_psk_hint},
+  {"set_key_cert", stream_set_key_cert},
   {"renegotiate", stream_renegotiate}, {"finished", stream_finished},
   {"export_keying_material", stream_export_keying_material},
   {"set_max_send_fragment", stream_set_max_send_fragment},

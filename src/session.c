@@ -232,6 +232,10 @@ static int stream_set_session(lua_State *L) {
     lt_push_error(L, "ERR_TLS_INVALID_STATE", "TLS socket connection must be idle to set a session");
     return lua_error(L);
   }
+  if (!SSL_in_before(s->ssl)) {   /* it would replace the session of a live connection */
+    lt_push_error(L, "ERR_TLS_INVALID_STATE", "Cannot set a session once the TLS handshake has started");
+    return lua_error(L);
+  }
   SSL_SESSION *sess = checksession(L, 2);
   int ok = SSL_set_session(s->ssl, sess);
   SSL_SESSION_free(sess);

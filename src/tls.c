@@ -5,6 +5,9 @@
 ** facts a TLSSocket reports (protocol, cipher, peer certificate, verify result).
 */
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -56,6 +59,162 @@ static int flush_plain(lt_stream *s) {
   return 1;
 }
 
+/*
+** A client's last flight waits for the verdict on the server. Node verifies
+** the server after the handshake and, when it refuses it, destroys the
+** socket before the output OpenSSL produced is written: a TLS 1.3 server
+** never receives the client's Finished and sees the connection reset. Here a
+** client's records go through this filter, which keeps what OpenSSL writes
+** inside SSL_do_handshake until the call has returned and, when that call
+** completed the handshake, until 'secure' (the Lua verdict) has run; a
+** refused server's socket is closed with them still held, and they are
+** freed with the SSL. Held records the kernel does not take at once join the
+** head of the write queue as bytes that go out as they are (plain_left), and
+** nothing else goes through the filter until they have.
+*/
+typedef struct {
+  lt_stream *s;
+  char *buf;
+  size_t len, cap;
+  int hold;
+} flight_data;
+
+static int flight_write(BIO *b, const char *in, int n) {
+  flight_data *d = BIO_get_data(b);
+  BIO_clear_retry_flags(b);
+  if (n <= 0) return 0;
+  if (d->hold) {
+    if (d->cap - d->len < (size_t)n) {
+      size_t cap = d->cap ? d->cap : 4096;
+      while (cap - d->len < (size_t)n) cap *= 2;
+      char *p = realloc(d->buf, cap);
+      if (p == NULL) return -1;   /* the handshake fails: no memory */
+      d->buf = p;
+      d->cap = cap;
+    }
+    memcpy(d->buf + d->len, in, (size_t)n);
+    d->len += (size_t)n;
+    return n;
+  }
+  if (d->s->plain_left > 0) {     /* held records still wait in the write queue */
+    BIO_set_retry_write(b);
+    return -1;
+  }
+  int r = BIO_write(BIO_next(b), in, n);
+  BIO_copy_next_retry(b);
+  return r;
+}
+
+static long flight_ctrl(BIO *b, int cmd, long num, void *ptr) {
+  flight_data *d = BIO_get_data(b);
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+      if (d->hold) return 1;
+      if (d->s->plain_left > 0) {
+        BIO_set_retry_write(b);
+        return 0;
+      }
+      break;
+    case BIO_CTRL_WPENDING:
+      return (long)d->len + BIO_ctrl(BIO_next(b), cmd, num, ptr);
+    default:
+      break;
+  }
+  long r = BIO_ctrl(BIO_next(b), cmd, num, ptr);
+  BIO_copy_next_retry(b);
+  return r;
+}
+
+static int flight_destroy(BIO *b) {
+  flight_data *d = BIO_get_data(b);
+  if (d) {
+    free(d->buf);
+    free(d);
+  }
+  BIO_set_data(b, NULL);
+  return 1;
+}
+
+static int flight_type;
+
+static BIO_METHOD *flight_method(void) {
+  static BIO_METHOD *m;
+  if (m == NULL) {
+    flight_type = BIO_get_new_index() | BIO_TYPE_FILTER;
+    m = BIO_meth_new(flight_type, "luatls held flight");
+    if (m == NULL) return NULL;
+    BIO_meth_set_write(m, flight_write);
+    BIO_meth_set_ctrl(m, flight_ctrl);
+    BIO_meth_set_destroy(m, flight_destroy);
+  }
+  return m;
+}
+
+/* the filter in front of next (which it takes), or NULL */
+static BIO *flight_new(lt_stream *s, BIO *next) {
+  BIO_METHOD *m = flight_method();
+  flight_data *d = m ? calloc(1, sizeof *d) : NULL;
+  BIO *b = d ? BIO_new(m) : NULL;
+  if (b == NULL) {
+    free(d);
+    return NULL;
+  }
+  d->s = s;
+  BIO_set_data(b, d);
+  BIO_set_init(b, 1);
+  return BIO_push(b, next);
+}
+
+static BIO *flight_of(lt_stream *s) {
+  if (s->mem || flight_type == 0 || SSL_is_server(s->ssl)) return NULL;
+  return BIO_find_type(SSL_get_wbio(s->ssl), flight_type);
+}
+
+static void flight_hold(BIO *b, int hold) { ((flight_data *)BIO_get_data(b))->hold = hold; }
+
+/* s->out: n bytes put in at the head, after the bytes that go out as they are */
+static void out_insert_plain(lt_stream *s, const char *p, size_t n) {
+  lt_buf *o = &s->out;
+  size_t pending = o->len - o->head;
+  char *data = malloc(pending + n > 0 ? pending + n : 1);
+  if (data == NULL) abort();   /* as the write queue's own growth does */
+  memcpy(data, o->data + o->head, s->plain_left);
+  memcpy(data + s->plain_left, p, n);
+  memcpy(data + s->plain_left + n, o->data + o->head + s->plain_left, pending - s->plain_left);
+  free(o->data);
+  o->data = data;
+  o->head = 0;
+  o->len = o->cap = pending + n;
+  s->plain_left += n;
+}
+
+/*
+** Sends what the filter holds and stops holding. 1 when some of it waits in
+** the write queue for the kernel (the caller waits for EV_WRITE), else 0. A
+** connection that is gone drops it: the next read reports the failure.
+*/
+static int flight_release(lt_stream *s, BIO *b) {
+  flight_data *d = BIO_get_data(b);
+  size_t off = 0;
+  d->hold = 0;
+  while (off < d->len && s->plain_left == 0) {
+    int n = BIO_write(BIO_next(b), d->buf + off, (int)(d->len - off > INT_MAX ? INT_MAX : d->len - off));
+    if (n <= 0) {
+      if (!BIO_should_retry(BIO_next(b))) off = d->len;
+      break;
+    }
+    off += (size_t)n;
+  }
+  if (off < d->len) out_insert_plain(s, d->buf + off, d->len - off);
+  d->len = 0;
+  if (d->cap > 16384) {
+    free(d->buf);
+    d->buf = NULL;
+    d->cap = 0;
+  }
+  return s->plain_left > 0;
+}
+
 /* a hook failed where OpenSSL could not be told (keylog, new session): the connection fails */
 static int hook_failed(lt_stream *s) {
   lt_failure f;
@@ -66,6 +225,8 @@ static int hook_failed(lt_stream *s) {
 }
 
 static void handshake(lt_stream *s) {
+  BIO *flight = flight_of(s);
+  if (flight) flight_hold(flight, 1);
   ERR_clear_error();
   errno = 0;
   LT_SSL_ENTER(s);
@@ -80,7 +241,13 @@ static void handshake(lt_stream *s) {
     s->tls_state = TLS_OPEN;
     if (SSL_version(s->ssl) >= TLS1_3_VERSION) SSL_set_read_ahead(s->ssl, 1);   /* no renegotiation there */
     if (!hook_failed(s)) lt_stream_emit(s, "secure");
+    /* accepted: our last flight goes out now (refused: it goes with the SSL) */
+    if (flight && !s->closed) flight_release(s, flight);
     return;
+  }
+  /* a flight (or the alert of a failure) goes out before anything else happens */
+  if (flight && flight_release(s, flight)) {
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) { s->hs_want = EV_WRITE; return; }
   }
   if (e == SSL_ERROR_WANT_READ) { s->hs_want = EV_READ; return; }
   if (e == SSL_ERROR_WANT_WRITE) { s->hs_want = EV_WRITE; return; }
@@ -257,7 +424,7 @@ static lt_stream *tlsstream(lua_State *L) {
 
 /* the fd itself; memory BIOs for a stream with no fd; bytes read before the
    upgrade first, then the fd */
-static int attach_bio(lt_stream *s, SSL *ssl, const char *prefix, size_t n) {
+static int attach_bio(lt_stream *s, SSL *ssl, int is_server, const char *prefix, size_t n) {
   if (s->mem) {
     BIO *r = BIO_new(BIO_s_mem()), *w = BIO_new(BIO_s_mem());
     if (r == NULL || w == NULL) {
@@ -269,13 +436,30 @@ static int attach_bio(lt_stream *s, SSL *ssl, const char *prefix, size_t n) {
     SSL_set_bio(ssl, r, w);
     return 1;
   }
-  if (prefix && n > 0) {
-    BIO *b = lt_prefix_bio(s->fd, prefix, n);
-    if (b == NULL) return 0;
-    SSL_set_bio(ssl, b, b);
-    return 1;
+  if (is_server) {
+    if (prefix && n > 0) {
+      BIO *b = lt_prefix_bio(s->fd, prefix, n);
+      if (b == NULL) return 0;
+      SSL_set_bio(ssl, b, b);
+      return 1;
+    }
+    return SSL_set_fd(ssl, s->fd);
   }
-  return SSL_set_fd(ssl, s->fd);
+  /* a client reads the fd and writes through the filter that holds its last flight */
+  BIO *b = prefix && n > 0 ? lt_prefix_bio(s->fd, prefix, n) : BIO_new_socket(s->fd, BIO_NOCLOSE);
+  if (b == NULL) return 0;
+  if (!BIO_up_ref(b)) {
+    BIO_free(b);
+    return 0;
+  }
+  BIO *w = flight_new(s, b);   /* holds the second reference */
+  if (w == NULL) {
+    BIO_free(b);
+    BIO_free(b);
+    return 0;
+  }
+  SSL_set_bio(ssl, b, w);
+  return 1;
 }
 
 /* s:starttls(ctx, is_server, servername, request_cert, reject_unauthorized[, prefix][, upgrade]) */
@@ -294,7 +478,7 @@ static int stream_starttls(lua_State *L) {
   }
   ERR_clear_error();
   SSL *ssl = SSL_new(ctx);
-  if (ssl == NULL || !attach_bio(s, ssl, prefix, prefix_len)) {
+  if (ssl == NULL || !attach_bio(s, ssl, is_server, prefix, prefix_len)) {
     SSL_free(ssl);
     if (!lt_push_ssl_queue_error(L)) lt_push_error(L, "ERR_OSSL_UNKNOWN", "SSL_new failed");
     return lua_error(L);
@@ -399,6 +583,21 @@ static int stream_servername(lua_State *L) {
   return 1;
 }
 
+/* s:set_servername(name): the SNI of a client whose handshake has not started */
+static int stream_set_servername(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  const char *name = luaL_checkstring(L, 2);
+  if (s->in_ssl || !SSL_in_before(s->ssl) || SSL_is_server(s->ssl)) {
+    lt_push_error(L, "ERR_TLS_INVALID_STATE", "Cannot set the server name once the TLS handshake has started");
+    return lua_error(L);
+  }
+  /* as Node (and the servername option): a name OpenSSL refuses (over 255
+     bytes) is dropped, and none is sent; an empty one clears it */
+  SSL_set_tlsext_host_name(s->ssl, *name ? (char *)name : NULL);
+  ERR_clear_error();
+  return 0;
+}
+
 static int stream_session_reused(lua_State *L) {
   lt_stream *s = tlsstream(L);
   lua_pushboolean(L, SSL_session_reused(s->ssl));
@@ -462,6 +661,32 @@ static int stream_certificate(lua_State *L) {
   return 1;
 }
 
+/* s:x509_certificate() -> this end's certificate as an X509 object */
+static int stream_x509_certificate(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  X509 *x = SSL_get_certificate(s->ssl);
+  if (x == NULL) return 0;
+  lt_push_x509_object(L, x);
+  return 1;
+}
+
+/* s:peer_x509_certificate() -> the peer's certificate as an X509 object, and
+   the rest of the chain it sent, in its order (Node's issuerCertificate links) */
+static int stream_peer_x509_certificate(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  X509 *leaf = SSL_get0_peer_certificate(s->ssl);
+  STACK_OF(X509) *sent = SSL_get_peer_cert_chain(s->ssl);
+  if (leaf == NULL) return 0;
+  lt_push_x509_object(L, leaf);
+  lua_newtable(L);
+  int first = sent && sk_X509_num(sent) > 0 && X509_cmp(sk_X509_value(sent, 0), leaf) == 0 ? 1 : 0;
+  for (int i = first; sent && i < sk_X509_num(sent); i++) {
+    lt_push_x509_object(L, sk_X509_value(sent, i));
+    lua_rawseti(L, -2, i - first + 1);
+  }
+  return 2;
+}
+
 /* s:ephemeral_key() -> { type = 'ECDH', name = 'X25519', size = 253 } (clients only) */
 static int stream_ephemeral_key(lua_State *L) {
   lt_stream *s = tlsstream(L);
@@ -517,12 +742,24 @@ static int stream_shared_sigalgs(lua_State *L) {
   return 1;
 }
 
+/* s:release_flight(): a client that writes while its verdict runs sends its
+   last flight first, as Node's write() flushes what OpenSSL has produced */
+static int stream_release_flight(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  BIO *flight = s->closed ? NULL : flight_of(s);
+  if (flight) flight_release(s, flight);
+  return 0;
+}
+
 static const luaL_Reg tls_methods[] = {
+  {"release_flight", stream_release_flight},
   {"ephemeral_key", stream_ephemeral_key}, {"shared_sigalgs", stream_shared_sigalgs},
   {"starttls", stream_starttls}, {"verify_error", stream_verify_error},
   {"protocol", stream_protocol}, {"cipher", stream_cipher},
   {"servername", stream_servername}, {"session_reused", stream_session_reused},
+  {"set_servername", stream_set_servername},
   {"peer_certificate", stream_peer_certificate}, {"certificate", stream_certificate},
+  {"x509_certificate", stream_x509_certificate}, {"peer_x509_certificate", stream_peer_x509_certificate},
   {NULL, NULL}
 };
 

@@ -79,7 +79,7 @@ local tls = {}
 ---@field path string? A Unix domain socket to connect to instead of `host` and `port`; the certificate is still checked against `servername`, or `host` (`'localhost'`).
 ---@field minDHSize integer? The smallest finite-field DH prime, in bits, the server may use for the key exchange (1024): a smaller one destroys the socket with `ERR_TLS_DH_PARAM_SIZE` (with `size` and `minDHSize`) after the handshake. Below 1: `ERR_OUT_OF_RANGE`.
 ---@field enableTrace boolean? OpenSSL's trace of the handshake messages on stderr, from the ClientHello on; not a boolean: `ERR_INVALID_ARG_TYPE`.
----@field servername string? SNI, and the name the certificate must match; default: `host` unless it is an IP address.
+---@field servername string? SNI, and the name the certificate must match (else `host`); without it no SNI is sent, as in Node 20.
 ---@field rejectUnauthorized boolean? Fail with `'error'` when the server's certificate does not verify (default true).
 ---@field checkServerIdentity (fun(hostname: string, cert: tls.PeerCertificate): luatls.Error?)? Return an error to refuse the certificate.
 ---@field ALPNProtocols string[]|string?
@@ -133,7 +133,7 @@ local tls = {}
 ---@field standardName string
 ---@field version string `'TLSv1.3'`
 
----`socket:getEphemeralKeyInfo()` on a client; `{}` on a server.
+---`socket:getEphemeralKeyInfo()` on a client (`{}` without an ephemeral key); nil on a server.
 ---@class tls.EphemeralKeyInfo
 ---@field type string? `'ECDH'` or `'DH'`.
 ---@field name string? `'X25519'`
@@ -141,8 +141,8 @@ local tls = {}
 
 ---@alias tls.TLSSocketEvent
 ---| "secureConnect" # (socket: tls.TLSSocket): the client's handshake completed (and verified, unless rejectUnauthorized = false); the socket is passed as Lua has no `this`
----| "secure"        # (): the server side's handshake completed; again after a renegotiation
----| "session"       # (session: string): a session (DER) to resume later
+---| "secure"        # (): a handshake completed (a client's after 'secureConnect' and 'session'); again after a renegotiation
+---| "session"       # (session: string): a session (DER) to resume later, once the server is verified
 ---| "keylog"        # (line: string): a key log line (NSS format)
 ---| "OCSPResponse"  # (response: string?): the stapled OCSP response (with requestOCSP)
 ---| net.SocketEvent
@@ -172,7 +172,7 @@ tls.SecureContext = {}
 ---@field encrypted boolean Always true.
 ---@field authorized boolean Whether the peer's certificate verified.
 ---@field authorizationError string? Why not: `'UNABLE_TO_VERIFY_LEAF_SIGNATURE'`, `'CERT_HAS_EXPIRED'`, ...
----@field servername string|false? On a server: the SNI name the client sent, or false.
+---@field servername string|false? On a server: the SNI name the client sent, or false; on a client, after the handshake: the name it sent, or false.
 ---@field alpnProtocol string|false The protocol negotiated, or false.
 ---@field npnProtocol string|false? The NPN protocol, or false.
 tls.TLSSocket = {}
@@ -192,6 +192,27 @@ function tls.TLSSocket:getCertificate() end
 
 ---@return string? # `'TLSv1.2'`, `'TLSv1.3'`
 function tls.TLSSocket:getProtocol() end
+
+---The peer's certificate as a `crypto.X509Certificate` (its `issuerCertificate` the next one the peer sent), or nil.
+---@return crypto.X509Certificate?
+function tls.TLSSocket:getPeerX509Certificate() end
+
+---This end's certificate as a `crypto.X509Certificate`, or nil.
+---@return crypto.X509Certificate?
+function tls.TLSSocket:getX509Certificate() end
+
+---A client's SNI, before its handshake starts; ERR_TLS_SNI_FROM_SERVER on a server,
+---ERR_TLS_INVALID_STATE once the handshake has started.
+---@param name string
+function tls.TLSSocket:setServername(name) end
+
+---A client offers this session (DER) when its handshake starts; what is not a session is ignored.
+---@param session string
+function tls.TLSSocket:setSession(session) end
+
+---A server socket serves this context's certificates from its next handshake on; nothing on a client (as Node 20).
+---@param context tls.SecureContext|tls.SecureContextOptions
+function tls.TLSSocket:setKeyCert(context) end
 
 ---@return tls.CipherInfo?
 function tls.TLSSocket:getCipher() end

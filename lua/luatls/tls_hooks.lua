@@ -145,6 +145,37 @@ handlers.certcb = function(s, servername, ocsp)
   run_hook(state, function(e) s._handle:cert_fail(e) end, sni, servername, cb)
 end
 
+-- socket:setServername(name): the SNI a client sends, before its handshake
+-- starts (the certificate is still checked against options.servername or the
+-- host, as in Node). Node aborts the process when it is called later; here
+-- that raises ERR_TLS_INVALID_STATE.
+function TLSSocket:setServername(name)
+  errors.check('name', name, 'string')
+  if self._tlsOptions.isServer then
+    error(errors.new('ERR_TLS_SNI_FROM_SERVER', 'Cannot issue SNI from a TLS server-side socket'), 2)
+  end
+  if self.destroyed then error(errors.new('ERR_SOCKET_CLOSED', 'Socket is closed'), 2) end
+  -- no SSL yet (still connecting): the name goes with the ClientHello
+  if self._isServer == nil then
+    self._servername = name ~= '' and name or nil
+    return
+  end
+  local ok, err = pcall(self._handle.set_servername, self._handle, name)
+  if not ok then error(err, 2) end
+end
+
+-- socket:setKeyCert(context): a server socket serves this context's
+-- certificates and keys (and trusts its CAs) from its next handshake on.
+-- As in Node, the options are checked on any socket, and a client's call
+-- changes nothing (Node 20 returns at once for clients too).
+function TLSSocket:setKeyCert(context)
+  if self.destroyed then return end
+  local ctx = getmetatable(context) == tls.SecureContext and context or tls.createSecureContext(context)
+  if not self._isServer or not self._handle then return end
+  local ok, err = pcall(self._handle.set_key_cert, self._handle, ctx.context)
+  if not ok then error(err, 2) end
+end
+
 handlers.ocspresponse = function(s, response)
   s:emit('OCSPResponse', response)
 end

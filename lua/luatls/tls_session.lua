@@ -8,9 +8,13 @@ local HOOK_SESSION_NEW, HOOK_SESSION_RESUME = 0x40, 0x80
 
 return function(tls, TLSSocket, handlers, Server)
 
--- a new session: on a client the 'session' event, as DER
+-- a new session: on a client the 'session' event, as DER. As in Node, one
+-- that arrives before the server is verified (TLS 1.2 sends it inside the
+-- handshake) waits for the verdict: client_secure hands it out after
+-- 'secureConnect', or drops it with a refused server.
 handlers.session = function(s, _, der)
-  s:emit('session', der)
+  if s._verified then return s:emit('session', der) end
+  s._pendingSession = der
 end
 
 -- on a server, 'newSession'(id, data, cb): the connection waits for cb()
@@ -64,6 +68,25 @@ end
 function TLSSocket:getSession()
   if not self._handle or self.destroyed then return nil end
   return self._handle:get_session()
+end
+
+-- socket:setSession(session): a client offers this session (as 'session' or
+-- getSession() gave it) in its handshake. As in Node, what is not a session
+-- is ignored; after the handshake has started it raises ERR_TLS_INVALID_STATE
+-- (Node replaces the session of the live connection). A server ignores it.
+function TLSSocket:setSession(session)
+  if type(session) ~= 'string' then
+    error(errors.new('ERR_INVALID_ARG_TYPE', 'Session must be a buffer', nil, 'TypeError'), 2)
+  end
+  if self.destroyed then error(errors.new('ERR_SOCKET_CLOSED', 'Socket is closed'), 2) end
+  if self._tlsOptions.isServer or not pcall(core.session_info, session) then return end
+  -- no SSL yet (still connecting): offered when the handshake starts
+  if self._isServer == nil then
+    self._session = session
+    return
+  end
+  local ok, err = pcall(self._handle.set_session, self._handle, session)
+  if not ok then error(err, 2) end
 end
 
 -- checks a session string early, so a bad one is the caller's error

@@ -57,7 +57,6 @@ local NA = {
   ['transport-destroy-after-own-gc'] = 'needs --expose-gc and V8 weak references',
   ['env-extra-ca-no-crypto'] = 'a Node built without crypto',
   ['external-accessor'] = 'V8 external accessors on the C++ binding objects',
-  ['getcertificate-x509'] = 'crypto.X509Certificate objects (luatls gives certificates as tables)',
   ['parse-cert-string'] = 'an internal helper through --expose-internals',
   ['translate-peer-certificate'] = 'an internal helper through --expose-internals',
   ['ticket-cluster'] = 'the cluster module (worker processes sharing a listening socket)',

@@ -5,7 +5,6 @@ local N = require('node.common')
 
 describe('test-tls-error-servername', function()
   it('setServername: a name that is not a string, or any name on a server socket, is refused', function()
-    pending('luatls gap: TLSSocket has no setServername() (ERR_INVALID_ARG_TYPE for non-strings, ERR_TLS_SNI_FROM_SERVER on server sockets)')
     H.run(5000, function(done)
       local a, b = stream.Duplex(), stream.Duplex()
       local client = tls.connect({ socket = a, ca = N.CA, host = 'localhost' })

@@ -3,7 +3,6 @@ local N = require('node.common')
 
 describe('test-tls-ip-servername-deprecation', function()
   it('an IP address as servername gives the DEP0123 deprecation warning', function()
-    pending('luatls gap: an IP address as servername is sent without the DEP0123 DeprecationWarning Node prints')
     local out = N.luatls({}, [[
       local tls, fs = require('tls'), require('fs')
       local server

@@ -34,7 +34,10 @@ server:listen(0, '127.0.0.1', function()
   client = tls.connect({ port = server:address().port, host = 'localhost', ca = C.CA }, function()
     client:write('hello')
   end)
-  client:on('secure', function()   -- a client emits 'secure' for each renegotiation
+  local handshakes = 0
+  client:on('secure', function()   -- a client emits 'secure' for each handshake, the first one too
+    handshakes = handshakes + 1
+    if handshakes < 2 then return end
     C.say('client-renegotiated')
     one_done()
   end)
