@@ -407,6 +407,9 @@ local function start_worker()
     process.connected = false
     worker:emit('disconnect')
     process:emit('disconnect')
+    -- as Node: a channel that ends without disconnect() means the primary is gone, and a
+    -- worker left behind would keep serving its share of the port
+    if not worker.exitedAfterDisconnect then process.exit(0) end
   end)
   worker._channel = ch
   worker.state = 'online'

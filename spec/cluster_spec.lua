@@ -26,6 +26,15 @@ local function fork(env)
   return w
 end
 
+-- a process that has not exited (a zombie nobody reaped yet has)
+local function alive(pid)
+  local f = io.open('/proc/' .. pid .. '/stat')
+  if not f then return false end
+  local stat = f:read('a')
+  f:close()
+  return stat:match('^%d+ %b() (%a)') ~= 'Z'
+end
+
 -- n workers on one port; ready(workers, port) once every one listens
 local function start(n, ready, env)
   local port = H.free_port()
@@ -198,6 +207,39 @@ describe('cluster', function()
         w:disconnect()
       end)
     end)
+  end)
+
+  it('a worker exits when its primary dies', function()
+    local port = H.free_port()
+    local primary = H.script(([[
+      local cluster = require('cluster')
+      cluster.setupPrimary{ exec = 'spec/scripts/cluster_worker.lua', silent = true }
+      local w = cluster.fork({ PORT = %d })
+      w:on('listening', function() print('worker ' .. w.process.pid) end)
+    ]]):format(port))
+    local worker
+    H.run(20000, function(done)
+      local child
+      child = H.spawn(H.LUATLS, { primary }, function(_, _, _, sig)
+        assert.equal('SIGKILL', sig)
+        -- the worker notices the channel's end and exits: poll its pid
+        local t
+        t = setInterval(function()
+          if not alive(worker) then
+            clearInterval(t)
+            done()
+          end
+        end, 20)
+      end)
+      child.stdout:on('data', function(d)
+        worker = worker or tonumber(d:match('worker (%d+)'))
+        if worker then
+          pids[worker] = true
+          child:kill('SIGKILL')
+        end
+      end)
+    end)
+    os.remove(primary)
   end)
 
   it('shares ticket keys: a ticket from worker A resumes on worker B', function()
