@@ -331,8 +331,14 @@ function cluster.fork(env)
   end)
   child:on('exit', function()
     exited = true
-    -- the channel ends with the worker (a grandchild never holds it: close-on-exec)
-    worker._channel.close()
+    -- the channel ends with the worker (a grandchild never holds it: close-on-exec); what
+    -- the worker sent before it exited is read first, so 'exit' comes after its messages.
+    -- Should the end not come, the channel is closed after a second.
+    if worker._channel.connected then
+      local timers = require('timers')
+      local t = timers.setTimeout(worker._channel.close, 1000)
+      sock:once('close', function() timers.clearTimeout(t) end)
+    end
     maybe_exit()
   end)
   cluster:emit('fork', worker)

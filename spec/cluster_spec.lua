@@ -210,6 +210,23 @@ describe('cluster', function()
     end)
   end)
 
+  it('delivers what a worker sent before it exited, then \'exit\'', function()
+    setup()
+    H.run(20000, function(done)
+      start(1, function(workers)
+        local w = workers[1]
+        local got
+        w:on('message', function(m) got = m end)
+        w:on('exit', function(code)
+          assert.equal(5, code)
+          assert.same({ bye = w.process.pid }, got)
+          done()
+        end)
+        w:send('bye')
+      end)
+    end)
+  end)
+
   it('a worker whose script fails exits 1 without coming online', function()
     local bad = H.script('error("no good")')
     setup({ exec = bad })

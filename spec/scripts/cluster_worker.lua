@@ -20,6 +20,10 @@ server:listen(tonumber(os.getenv('PORT')), '127.0.0.1')
 
 process:on('message', function(m)
   if m == 'exit' then process.exit(tonumber(os.getenv('EXIT_CODE')) or 0) end
+  if m == 'bye' then   -- a message, then exit once it is written
+    process.send({ bye = process.pid }, function() process.exit(5) end)
+    return
+  end
   if m == 'keys' then
     process.send({ pid = process.pid, keys = hex(server:getTicketKeys()) })
     return
