@@ -474,6 +474,8 @@ function Server:listen(...)
     error(errors.new('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.'), 2)
   end
   local signal = options.signal ~= nil and abort.check('options.signal', options.signal) or nil
+  -- cluster: a worker's TCP servers share their address with SO_REUSEPORT (lua/cluster.lua)
+  local reuseport = net._cluster ~= nil and not path and options.exclusive ~= true
   if cb then self:once('listening', cb) end
   self._closing = false
   if signal then self:_abortWith(signal) end
@@ -481,8 +483,8 @@ function Server:listen(...)
     if signal and signal.aborted then return end
     local h, err
     if path then h, err = core.pipe_listen(path, backlog, options.readableAll, options.writableAll)
-    else h, err = core.tcp_listen(ip, port, backlog, options.ipv6Only) end
-    if not h and host == nil and not path then h, err = core.tcp_listen('0.0.0.0', port, backlog) end
+    else h, err = core.tcp_listen(ip, port, backlog, options.ipv6Only, reuseport) end
+    if not h and host == nil and not path then h, err = core.tcp_listen('0.0.0.0', port, backlog, nil, reuseport) end
     if not h then
       -- as Node: a path's error has the path and port -1
       err.address, err.port = path or ip, path and -1 or port
@@ -496,6 +498,7 @@ function Server:listen(...)
     h:start(function(_, ch) self:_onconnection(ch) end)
     if not self._refed then h:setref(false) end
     self.listening = true
+    if net._cluster then net._cluster.listening(self) end   -- cluster: tell the primary
     -- the server is passed, for Lua callbacks that have no `this`
     nextTick(function() if self._handle == h then self:emit('listening', self) end end)
   end

@@ -55,7 +55,7 @@ build = {
       sources = {
         'src/module.c', 'src/core.c', 'src/loop.c', 'src/stream.c', 'src/tcp.c', 'src/dns.c',
         'src/context.c', 'src/tls.c', 'src/x509.c', 'src/process.c', 'src/repl.c',
-        'src/hooks.c', 'src/session.c', 'src/bio.c',
+        'src/hooks.c', 'src/session.c', 'src/bio.c', 'src/ipc.c',
       },
       defines = { '_GNU_SOURCE' },
       incdirs = { '$(OPENSSL_INCDIR)', '$(LIBEV_INCDIR)', '$(LIBEDIT_INCDIR)' },
@@ -64,6 +64,7 @@ build = {
     },
     -- every file of lua/ (spec/rock_spec.lua checks that none is missing)
     child_process = 'lua/child_process.lua',
+    cluster = 'lua/cluster.lua',
     crypto = 'lua/crypto.lua',
     dns = 'lua/dns.lua',
     events = 'lua/events.lua',

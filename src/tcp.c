@@ -467,7 +467,8 @@ static int listen_failed(lua_State *L, int fd, const char *syscall) {
   return 2;
 }
 
-/* core.tcp_listen(ip, port, backlog, ipv6only) -> server | nil, err */
+/* core.tcp_listen(ip, port, backlog, ipv6only, reuseport) -> server | nil, err.
+   reuseport: SO_REUSEPORT, so cluster workers share the address (lua/cluster.lua) */
 static int tcp_listen(lua_State *L) {
   const char *ip = luaL_checkstring(L, 1);
   int port = (int)lt_checkrange(L, 2, 0, 65535, "port");
@@ -478,6 +479,8 @@ static int tcp_listen(lua_State *L) {
   int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return listen_failed(L, fd, "socket");
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (lua_toboolean(L, 5) && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+    return listen_failed(L, fd, "setsockopt");
   if (family == AF_INET6) {
     int v6only = lua_toboolean(L, 4);
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);

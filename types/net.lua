@@ -49,6 +49,7 @@ local net = {}
 ---@field path string? A Unix domain socket's file to listen on instead of TCP; removed when the server closes. A file already there is `EADDRINUSE`, a path longer than 107 bytes `ENAMETOOLONG`; one starting with `'\0'` is a Linux abstract name.
 ---@field backlog integer? Default 511.
 ---@field ipv6Only boolean? Only IPv6 on `::`.
+---@field exclusive boolean? In a cluster worker: do not share the address with the other workers (no SO_REUSEPORT).
 ---@field readableAll boolean? With `path`: the socket file is readable by everyone.
 ---@field writableAll boolean? With `path`: the socket file is writable by everyone.
 ---@field signal util.AbortSignal|table? Aborting it closes the server; with one aborted already the server never listens.

@@ -385,6 +385,8 @@ function M.main(exe, ...)
       require('luatls.repl').start()
     end
   end
+  -- a cluster worker: the IPC channel and process.send, before the script runs
+  if os.getenv('LUATLS_CLUSTER_FD') then require('cluster') end
   return M.run(chunk, table.unpack(rest, 1, rest.n))
 end
 
