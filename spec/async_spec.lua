@@ -550,7 +550,8 @@ describe('luatls.async cancellation', function()
         local piece = string.rep('x', 256 * 1024)
         for _ = 1, 64 do s:writeAsync(piece) end
       end)
-      async.sleep(100)
+      -- wait for the server's end to exist and the writer to be held back by the full buffers
+      while not peer or s.socket:listenerCount('drain') == 0 do async.sleep(10) end
       assert.equal('pending', writer.status)
       assert.equal(1, s.socket:listenerCount('drain'))
       s:destroy()
@@ -702,6 +703,8 @@ describe('luatls.async.all', function()
   it('200 concurrent coroutine clients against one TLS echo server: every byte comes back', function()
     local N = 200
     local results = {}
+    local default = async.defaultTimeout
+    async.defaultTimeout = H.ms(30000)   -- 200 handshakes under valgrind take their time
     run(60000, function()
       local server, port = serve(async.fn(function(sock)
         local s = async.wrap(sock)
@@ -735,6 +738,7 @@ describe('luatls.async.all', function()
       server:close()
       async.once(server, 'close')
     end)
+    async.defaultTimeout = default
     local bytes = 0
     for i = 1, N do
       assert.equal('number', type(results[i]), tostring(results[i]))
