@@ -19,5 +19,6 @@ int luaopen_luatls_core(lua_State *L) {
   lt_open_hooks(L);
   lt_open_session(L);
   lt_open_bio(L);
+  lt_open_x509gen(L);
   return 1;
 }
