@@ -385,7 +385,12 @@ static int read_key(lua_State *L) {
     const unsigned char *q = (const unsigned char *)p;
     k->pkey = d2i_AutoPrivateKey(NULL, &q, (long)n);
   }
-  if (k->pkey == NULL) return fail(L, "ERR_INVALID_ARG_VALUE", "not a private key");
+  if (k->pkey == NULL) {
+    /* a passphrase's errors are OpenSSL's (bad decrypt); anything else is not a key */
+    if (pass) return fail(L, "ERR_INVALID_ARG_VALUE", "cannot read the private key");
+    return bad_arg(L, "key", strstr(p, "ENCRYPTED") ? "the private key is encrypted: a passphrase is needed"
+                                                    : "not a private key (PEM or DER)");
+  }
   return 1;
 }
 
@@ -521,7 +526,8 @@ static int gen_certificate(lua_State *L) {
   const char *csr = str_field(L, 1, "csr", &n);
   ERR_clear_error();
   if (csr) {
-    BIO *bio = own(L, s, BIO_new_mem_buf(csr, n > 0x7fffffff ? -1 : (int)n), free_bio, "out of memory");
+    if (n > 0x7fffffff) bad_arg(L, "csr", "certificate request too large");
+    BIO *bio = own(L, s, BIO_new_mem_buf(csr, (int)n), free_bio, "out of memory");
     req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL);
     if (req == NULL) bad_arg(L, "csr", "not a certificate request (PEM)");
     own(L, s, req, free_req, "certificate request");
