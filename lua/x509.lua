@@ -267,7 +267,8 @@ Credentials.__index = function(t, k)
 end
 
 Credentials.__pairs = function(t)
-  local done_raw, key_given = false, rawget(t, 'privateKey') == nil
+  -- a key the script stored itself is listed once, as stored
+  local done_raw, key_given = false, rawget(t, 'privateKey') == nil or rawget(t, 'key') ~= nil
   local k
   return function()
     if not done_raw then
@@ -285,7 +286,7 @@ Credentials.__pairs = function(t)
 end
 
 Credentials.__tostring = function(t)
-  local info = INFO[t]
+  local info = INFO[t] or { subject = '?', issuer = '?' }
   local s = ('<Certificate %s issued by %s'):format(info.subject, info.issuer)
   if rawget(t, 'kind') then s = s .. ' (' .. t.kind .. ')' end
   if rawget(t, 'privateKey') then s = s .. ', key ' .. key_label(t.privateKey) end
