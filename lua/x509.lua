@@ -300,7 +300,6 @@ local function credentials(fields)
   INFO[c] = { subject = dn_of(p.subject), issuer = dn_of(p.issuer) }
   return c
 end
-x509.Credentials = Credentials
 
 ---------------------------------------------------------------------------
 -- the certificate authority
@@ -308,7 +307,6 @@ x509.Credentials = Credentials
 
 local CA = Object:extend()
 CA.__name = 'CertificateAuthority'
-x509.CertificateAuthority = CA
 
 -- key: PrivateKey; cert: this CA's certificate; parents: the certificates above it
 function CA:init(key, cert, parents)
@@ -425,8 +423,8 @@ function CA:_wrap(fields, leaf_pem)
   return credentials(fields)
 end
 
--- one certificate signed by this CA for key (or for a CSR)
-function CA:_sign(opts, key, csr)
+-- one certificate signed by this CA for key (or for a CSR); corrupt: flip a bit of its signature
+function CA:_sign(opts, key, csr, corrupt)
   local is_ca = opts.isCA == true
   local spec = cert_spec(opts, is_ca, is_ca and 3650 or 365)
   if not csr then
@@ -435,7 +433,7 @@ function CA:_sign(opts, key, csr)
   end
   usages(spec, opts, key, is_ca)
   spec.signer, spec.issuer, spec.key, spec.csr = self.key, self.cert, key, csr
-  spec.corrupt_signature = opts._corrupt
+  spec.corrupt_signature = corrupt
   return core.gen_certificate(spec)
 end
 
@@ -459,6 +457,12 @@ function CA:issue(opts)
   end
   local key = key_from(opts)
   return self:_wrap({ privateKey = key }, self:_sign(opts, key))
+end
+
+-- ca:issue, with one bit of the signature flipped
+function CA:_issueCorrupt(opts)
+  local key = key_from(opts)
+  return self:_wrap({ privateKey = key }, self:_sign(opts, key, nil, true))
 end
 
 -- ca:intermediate{ subject, pathLen, key, days, ... } -> a CA below this one
@@ -593,7 +597,6 @@ function x509.createSelfSigned(opts)
   ku[#ku + 1] = 'keyCertSign'
   usages(spec, { keyUsage = opts.keyUsage == nil and ku or opts.keyUsage, extKeyUsage = opts.extKeyUsage }, key, false)
   spec.signer, spec.key = key, key
-  spec.corrupt_signature = opts._corrupt
   local pem = core.gen_certificate(spec)
   return credentials({ privateKey = key, cert = pem, chain = {}, ca = pem })
 end
@@ -719,9 +722,7 @@ end
 
 -- one bit of the CA's signature flipped
 function bad.badSignature(ca, opts)
-  local o = copy(opts)
-  o._corrupt = true
-  return mark(ca:issue(o), 'badSignature', ca)
+  return mark(ca:_issueCorrupt(copy(opts)), 'badSignature', ca)
 end
 
 -- an RSA key of 1024 bits (options.rsaBits), below security level 2: a server
