@@ -459,26 +459,7 @@ describe('x509 example', function()
   end)
 end)
 
-describe('x509 doc/prototyping.md', function()
-  it('every lua block runs to the end; none prints a private key', function()
-    local text = fs.readFileSync('doc/prototyping.md')
-    local n = 0
-    for block in text:gmatch('```lua\n(.-)```') do
-      n = n + 1
-      local path = H.script(block)
-      local out, code = H.sh('timeout 20 ' .. H.LUATLS .. ' ' .. path .. ' 2>&1')
-      os.remove(path)
-      assert.equal(0, code, ('block %d: %s'):format(n, out))
-      assert.is_nil(out:find('PRIVATE KEY', 1, true))
-      if block:find('x509.bad.kinds', 1, true) then
-        for _, kind in ipairs(x509.bad.kinds) do
-          assert.matches(kind .. '\t' .. x509.bad.codes[kind], out, 1, true)
-        end
-      end
-    end
-    assert.is_true(n >= 6)
-  end)
-
+describe('x509 in hooks', function()
   it('ca:issue inside an SNICallback makes certificates on demand', function()
     local ca = x509.createCA()
     local r = {}
