@@ -55,7 +55,7 @@ build = {
       sources = {
         'src/module.c', 'src/core.c', 'src/loop.c', 'src/stream.c', 'src/tcp.c', 'src/dns.c',
         'src/context.c', 'src/tls.c', 'src/x509.c', 'src/process.c', 'src/repl.c',
-        'src/hooks.c', 'src/session.c', 'src/bio.c', 'src/ipc.c',
+        'src/hooks.c', 'src/session.c', 'src/bio.c', 'src/ipc.c', 'src/x509gen.c',
       },
       defines = { '_GNU_SOURCE' },
       incdirs = { '$(OPENSSL_INCDIR)', '$(LIBEV_INCDIR)', '$(LIBEDIT_INCDIR)' },
@@ -75,6 +75,7 @@ build = {
     timers = 'lua/timers.lua',
     tls = 'lua/tls.lua',
     util = 'lua/util.lua',
+    x509 = 'lua/x509.lua',
     ['luatls.abort'] = 'lua/luatls/abort.lua',
     ['luatls.async'] = 'lua/luatls/async.lua',
     ['luatls.class'] = 'lua/luatls/class.lua',

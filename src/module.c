@@ -20,5 +20,6 @@ int luaopen_luatls_core(lua_State *L) {
   lt_open_session(L);
   lt_open_bio(L);
   lt_open_ipc(L);
+  lt_open_x509gen(L);
   return 1;
 }
