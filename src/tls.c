@@ -593,7 +593,8 @@ static int stream_set_servername(lua_State *L) {
   }
   /* as Node (and the servername option): a name OpenSSL refuses (over 255
      bytes) is dropped, and none is sent; an empty one clears it */
-  SSL_set_tlsext_host_name(s->ssl, *name ? (char *)name : NULL);
+  char *sni = *name ? (char *)name : NULL;   /* the macro casts its argument without parentheses */
+  SSL_set_tlsext_host_name(s->ssl, sni);
   ERR_clear_error();
   return 0;
 }
