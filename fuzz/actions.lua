@@ -175,7 +175,7 @@ end
 -- writes, and remembers in order what the peer is owed: not what is written
 -- after end() or destroy(), which must never arrive
 local function send(conn, sock, data)
-  if not sock.destroyed and not sock._ended then
+  if not sock.destroyed and not sock.writableEnded then
     local list = sock == conn.cli and conn.cli_sent or conn.srv_sent
     list[#list + 1] = data
   end
