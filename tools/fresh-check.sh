@@ -175,6 +175,9 @@ quiet in_root sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get in
 say "$(elapsed): unpacking git archive $(git rev-parse --short HEAD) into /root/luatls"
 mkdir -p "$ROOT/root/luatls"
 git archive --format=tar HEAD | tar -x -C "$ROOT/root/luatls"
+# what every installed Debian has and debootstrap does not write: localhost in /etc/hosts
+[ -e "$ROOT/etc/hosts" ] ||
+  printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$ROOT/etc/hosts"
 
 result=0
 say "$(elapsed): make demo (installs what is missing, builds, makes the certificates)"
