@@ -10,7 +10,10 @@ local net = require('net')
 local C = H.cert
 local CA = C('ca-cert.pem')
 
-local HAVE_NODE = select(2, H.sh('command -v node >/dev/null 2>&1')) == 0
+-- the side-by-side checks compare with Node 20 or later (Node 18, Debian's, has no
+-- setKeyCert and other behaviours measured here); the expected tables are Node 20's
+local ANY_NODE = select(2, H.sh('command -v node >/dev/null 2>&1')) == 0
+local HAVE_NODE = ANY_NODE and (tonumber((H.sh('node --version') or ''):match('^v(%d+)')) or 0) >= 20
 
 -- runs a Node program (its facts are lines "case key value"); -> { [case] = { [key] = value } }
 local function node_facts(js, ...)
@@ -168,7 +171,7 @@ describe('Node parity of a TLS client', function()
   end)
 
   it('a luatls client that refuses a Node TLS 1.3 server: Node sees the handshake reset (tlsClientError ECONNRESET)', function()
-    if not HAVE_NODE then return end
+    if not ANY_NODE then return end
     local seen, client_error
     H.run(15000, function(done)
       local js = H.script([[
