@@ -806,10 +806,16 @@ static int core_pkey_parse(lua_State *L) {
 }
 
 /* core.parse_certificate(pem_or_der) -> certificate object (for tests and tools) */
+static int push_x509_protected(lua_State *L) {
+  lt_push_x509(L, lua_touserdata(L, 1), 0);
+  return 1;
+}
+
 static int core_parse_certificate(lua_State *L) {
   size_t n;
   const char *p = lt_checkbytes(L, 1, &n);
   X509 *x = NULL;
+  luaL_checkstack(L, 4, "parse_certificate");   /* before anything needs freeing */
   if (n > 10 && memcmp(p, "-----BEGIN", 10) == 0) {
     BIO *bio = BIO_new_mem_buf(p, (int)n);
     if (bio) x = PEM_read_bio_X509(bio, NULL, no_password, NULL);
@@ -822,8 +828,12 @@ static int core_parse_certificate(lua_State *L) {
     if (!lt_push_ssl_queue_error(L)) lt_push_error(L, "ERR_INVALID_ARG_VALUE", "not a certificate");
     return lua_error(L);
   }
-  lt_push_x509(L, x, 0);
+  /* the certificate is freed whether or not Lua runs out of memory building the table */
+  lua_pushcfunction(L, push_x509_protected);
+  lua_pushlightuserdata(L, x);
+  int status = lua_pcall(L, 1, 1, 0);
   X509_free(x);
+  if (status != LUA_OK) return lua_error(L);
   return 1;
 }
 
