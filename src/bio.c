@@ -101,18 +101,15 @@ BIO *lt_prefix_bio(int fd, const char *p, size_t n) {
 
 /* ---------- memory streams ---------- */
 
-static void push_readbuf(lua_State *L, void *ud) {
-  lua_pushlstring(L, lt_readbuf, (size_t)*(int *)ud);
-}
-
 /* Emits what OpenSSL wrote as 'encrypted' chunks. */
 void lt_mem_drain(lt_stream *s) {
   if (!s->mem || s->ssl == NULL) return;
   BIO *wbio = SSL_get_wbio(s->ssl);
   while (!s->closed && BIO_ctrl_pending(wbio) > 0) {
-    int n = BIO_read(wbio, lt_readbuf, (int)sizeof lt_readbuf);
-    if (n <= 0) break;
-    lt_emit(&s->h, "encrypted", push_readbuf, &n);
+    int r = BIO_read(wbio, lt_readbuf, (int)sizeof lt_readbuf);
+    if (r <= 0) break;
+    size_t n = (size_t)r;
+    lt_emit(&s->h, "encrypted", lt_push_readbuf, &n);
   }
 }
 

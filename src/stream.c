@@ -66,12 +66,13 @@ void lt_stream_emit(lt_stream *s, const char *event) {
   lt_emit(&s->h, event, NULL, NULL);
 }
 
-static void push_readbuf(lua_State *L, void *ud) {
+/* an lt_pusher: the first *(size_t *)ud bytes of lt_readbuf */
+void lt_push_readbuf(lua_State *L, void *ud) {
   lua_pushlstring(L, lt_readbuf, *(size_t *)ud);
 }
 
 void lt_stream_emit_data(lt_stream *s, size_t n) {
-  lt_emit(&s->h, "data", push_readbuf, &n);
+  lt_emit(&s->h, "data", lt_push_readbuf, &n);
 }
 
 void lt_stream_emit_error(lt_stream *s, const lt_failure *f) {

@@ -83,6 +83,7 @@ void lt_stream_update(lt_stream *s);
 void lt_stream_emit_error(lt_stream *s, const lt_failure *f);
 void lt_stream_emit_errno(lt_stream *s, int err, const char *syscall);
 void lt_stream_emit_data(lt_stream *s, size_t n);
+void lt_push_readbuf(lua_State *L, void *ud);
 void lt_stream_emit(lt_stream *s, const char *event);
 void lt_stream_flushed(lt_stream *s);
 void lt_stream_hold(lt_stream *s);
