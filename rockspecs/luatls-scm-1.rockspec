@@ -56,6 +56,7 @@ build = {
         'src/module.c', 'src/core.c', 'src/loop.c', 'src/stream.c', 'src/tcp.c', 'src/dns.c',
         'src/context.c', 'src/tls.c', 'src/x509.c', 'src/process.c', 'src/repl.c',
         'src/hooks.c', 'src/session.c', 'src/bio.c', 'src/ipc.c', 'src/x509gen.c',
+        'src/scratch.c',
       },
       defines = { '_GNU_SOURCE' },
       incdirs = { '$(OPENSSL_INCDIR)', '$(LIBEV_INCDIR)', '$(LIBEDIT_INCDIR)' },

@@ -14,6 +14,13 @@
 #include "luatls.h"
 #include "x509.h"
 #include "modules.h"
+#include "scratch.h"
+
+static void free_bio(void *p) { BIO_free(p); }
+static void free_bn(void *p) { BN_free(p); }
+static void free_gens(void *p) { GENERAL_NAMES_free(p); }
+static void free_aia(void *p) { AUTHORITY_INFO_ACCESS_free(p); }
+static void free_eku(void *p) { EXTENDED_KEY_USAGE_free(p); }
 
 static void push_bio(lua_State *L, BIO *bio) {
   char *p;
@@ -22,7 +29,7 @@ static void push_bio(lua_State *L, BIO *bio) {
 }
 
 /* { CN = 'localhost', O = ... }; a repeated field becomes a list */
-static void push_name(lua_State *L, X509_NAME *name) {
+static void push_name(lua_State *L, lt_scratch *s, X509_NAME *name) {
   lua_newtable(L);
   for (int i = 0; i < X509_NAME_entry_count(name); i++) {
     X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
@@ -33,8 +40,9 @@ static void push_name(lua_State *L, X509_NAME *name) {
     unsigned char *utf8;
     int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
     if (n < 0) continue;
+    lt_hold(L, s, utf8, lt_free_openssl);
     lua_pushlstring(L, (char *)utf8, (size_t)n);
-    OPENSSL_free(utf8);
+    lt_release(s, utf8);
     int t = lua_getfield(L, -2, key);
     if (t == LUA_TNIL) {
       lua_pop(L, 1);
@@ -127,9 +135,8 @@ static const char *othername_prefix(const OTHERNAME *on, int *utf8) {
   }
 }
 
-static void add_general_name(lua_State *L, luaL_Buffer *b, GENERAL_NAME *gen) {
+static void add_general_name(lua_State *L, lt_scratch *s, luaL_Buffer *b, GENERAL_NAME *gen) {
   const ASN1_STRING *str = NULL;
-  (void)L;
   switch (gen->type) {
     case GEN_DNS: str = gen->d.dNSName; luaL_addstring(b, "DNS:"); break;
     case GEN_EMAIL: str = gen->d.rfc822Name; luaL_addstring(b, "email:"); break;
@@ -143,7 +150,7 @@ static void add_general_name(lua_State *L, luaL_Buffer *b, GENERAL_NAME *gen) {
       return;
     }
     case GEN_DIRNAME: {
-      BIO *bio = BIO_new(BIO_s_mem());
+      BIO *bio = lt_hold(L, s, BIO_new(BIO_s_mem()), free_bio);
       char *p;
       luaL_addstring(b, "DirName:");
       if (bio == NULL) return;
@@ -151,7 +158,7 @@ static void add_general_name(lua_State *L, luaL_Buffer *b, GENERAL_NAME *gen) {
                          XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~ASN1_STRFLGS_ESC_CTRL);
       long len = BIO_get_mem_data(bio, &p);
       add_altname(b, NULL, (const unsigned char *)p, (size_t)len, 1);
-      BIO_free(bio);
+      lt_release(s, bio);
       return;
     }
     case GEN_OTHERNAME: {
@@ -175,27 +182,27 @@ static void add_general_name(lua_State *L, luaL_Buffer *b, GENERAL_NAME *gen) {
 }
 
 /* pushes the subject alternative names as Node prints them; 0 (nothing pushed) without any */
-static int push_subjectaltname(lua_State *L, X509 *x) {
-  GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+static int push_subjectaltname(lua_State *L, lt_scratch *s, X509 *x) {
+  GENERAL_NAMES *names = lt_hold(L, s, X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL), free_gens);
   if (names == NULL) return 0;
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
     if (i) luaL_addstring(&b, ", ");
-    add_general_name(L, &b, sk_GENERAL_NAME_value(names, i));
+    add_general_name(L, s, &b, sk_GENERAL_NAME_value(names, i));
   }
-  GENERAL_NAMES_free(names);
+  lt_release(s, names);
   luaL_pushresult(&b);
   return 1;
 }
 
-static void set_subjectaltname(lua_State *L, X509 *x) {
-  if (push_subjectaltname(L, x)) lua_setfield(L, -2, "subjectaltname");
+static void set_subjectaltname(lua_State *L, lt_scratch *s, X509 *x) {
+  if (push_subjectaltname(L, s, x)) lua_setfield(L, -2, "subjectaltname");
 }
 
 /* infoAccess = { ['OCSP - URI'] = {...}, ['CA Issuers - URI'] = {...} } */
-static void set_info_access(lua_State *L, X509 *x) {
-  AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+static void set_info_access(lua_State *L, lt_scratch *s, X509 *x) {
+  AUTHORITY_INFO_ACCESS *aia = lt_hold(L, s, X509_get_ext_d2i(x, NID_info_access, NULL, NULL), free_aia);
   if (aia == NULL) return;
   lua_newtable(L);
   for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
@@ -217,17 +224,17 @@ static void set_info_access(lua_State *L, X509 *x) {
     lua_pop(L, 1);
   }
   lua_setfield(L, -2, "infoAccess");
-  AUTHORITY_INFO_ACCESS_free(aia);
+  lt_release(s, aia);
 }
 
-static void set_time(lua_State *L, const ASN1_TIME *t, const char *field) {
-  BIO *bio = BIO_new(BIO_s_mem());
+static void set_time(lua_State *L, lt_scratch *s, const ASN1_TIME *t, const char *field) {
+  BIO *bio = lt_hold(L, s, BIO_new(BIO_s_mem()), free_bio);
   if (bio == NULL) return;
   if (ASN1_TIME_print(bio, t)) {
     push_bio(L, bio);
     lua_setfield(L, -2, field);
   }
-  BIO_free(bio);
+  lt_release(s, bio);
 }
 
 static void set_fingerprint(lua_State *L, X509 *x, const EVP_MD *md, const char *field) {
@@ -241,8 +248,8 @@ static void set_fingerprint(lua_State *L, X509 *x, const EVP_MD *md, const char 
   lua_setfield(L, -2, field);
 }
 
-static void set_bn_hex(lua_State *L, const BIGNUM *bn, const char *field, int prefix) {
-  char *hex = BN_bn2hex(bn);
+static void set_bn_hex(lua_State *L, lt_scratch *s, const BIGNUM *bn, const char *field, int prefix) {
+  char *hex = lt_hold(L, s, BN_bn2hex(bn), lt_free_openssl);
   if (hex == NULL) return;
   if (prefix) {
     /* exponent as Node writes it: 0x10001 */
@@ -258,10 +265,10 @@ static void set_bn_hex(lua_State *L, const BIGNUM *bn, const char *field, int pr
     lua_pushstring(L, hex);
   }
   lua_setfield(L, -2, field);
-  OPENSSL_free(hex);
+  lt_release(s, hex);
 }
 
-static void set_pubkey(lua_State *L, X509 *x) {
+static void set_pubkey(lua_State *L, lt_scratch *s, X509 *x) {
   EVP_PKEY *pkey = X509_get0_pubkey(x);
   if (pkey == NULL) return;
   lua_pushinteger(L, EVP_PKEY_get_bits(pkey));
@@ -269,16 +276,20 @@ static void set_pubkey(lua_State *L, X509 *x) {
   int type = EVP_PKEY_get_base_id(pkey);
   if (type == EVP_PKEY_RSA) {
     BIGNUM *n = NULL, *e = NULL;
-    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n)) set_bn_hex(L, n, "modulus", 0);
-    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e)) set_bn_hex(L, e, "exponent", 1);
-    BN_free(n);
-    BN_free(e);
+    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) && lt_hold(L, s, n, free_bn)) {
+      set_bn_hex(L, s, n, "modulus", 0);
+      lt_release(s, n);
+    }
+    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) && lt_hold(L, s, e, free_bn)) {
+      set_bn_hex(L, s, e, "exponent", 1);
+      lt_release(s, e);
+    }
     unsigned char *der = NULL;
     int len = i2d_PUBKEY(pkey, &der);
-    if (len > 0) {
+    if (len > 0 && lt_hold(L, s, der, lt_free_openssl)) {
       lua_pushlstring(L, (char *)der, (size_t)len);
       lua_setfield(L, -2, "pubkey");
-      OPENSSL_free(der);
+      lt_release(s, der);
     }
   } else if (type == EVP_PKEY_EC) {
     char group[64];
@@ -298,8 +309,8 @@ static void set_pubkey(lua_State *L, X509 *x) {
   }
 }
 
-static void set_ext_key_usage(lua_State *L, X509 *x) {
-  EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+static void set_ext_key_usage(lua_State *L, lt_scratch *s, X509 *x) {
+  EXTENDED_KEY_USAGE *eku = lt_hold(L, s, X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL), free_eku);
   if (eku == NULL) return;
   lua_newtable(L);
   for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
@@ -309,41 +320,52 @@ static void set_ext_key_usage(lua_State *L, X509 *x) {
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "ext_key_usage");
-  EXTENDED_KEY_USAGE_free(eku);
+  lt_release(s, eku);
+}
+
+static void set_raw(lua_State *L, X509 *x) {
+  int len = i2d_X509(x, NULL);
+  if (len <= 0) return;
+  luaL_Buffer b;
+  unsigned char *p = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)len);
+  i2d_X509(x, &p);
+  luaL_pushresultsize(&b, (size_t)len);
+  lua_setfield(L, -2, "raw");
+}
+
+static void set_fields(lua_State *L, lt_scratch *s, X509 *x) {
+  push_name(L, s, X509_get_subject_name(x));
+  lua_setfield(L, -2, "subject");
+  push_name(L, s, X509_get_issuer_name(x));
+  lua_setfield(L, -2, "issuer");
+  set_subjectaltname(L, s, x);
+  set_info_access(L, s, x);
+  lua_pushboolean(L, X509_check_ca(x) > 0);
+  lua_setfield(L, -2, "ca");
+  set_pubkey(L, s, x);
+  set_time(L, s, X509_get0_notBefore(x), "valid_from");
+  set_time(L, s, X509_get0_notAfter(x), "valid_to");
+  set_fingerprint(L, x, EVP_sha1(), "fingerprint");
+  set_fingerprint(L, x, EVP_sha256(), "fingerprint256");
+  set_fingerprint(L, x, EVP_sha512(), "fingerprint512");
+  set_ext_key_usage(L, s, x);
+  BIGNUM *serial = lt_hold(L, s, ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL), free_bn);
+  if (serial) {
+    set_bn_hex(L, s, serial, "serialNumber", 0);
+    lt_release(s, serial);
+  }
 }
 
 /* Pushes Node's certificate object for x (raw_only: just { raw = DER }). */
 void lt_push_x509(lua_State *L, X509 *x, int raw_only) {
   luaL_checkstack(L, 10, "luatls x509");
+  lt_scratch *s = raw_only ? NULL : lt_scratch_new(L);
   lua_createtable(L, 0, 20);
-  unsigned char *der = NULL;
-  int len = i2d_X509(x, &der);
-  if (len > 0) {
-    lua_pushlstring(L, (char *)der, (size_t)len);
-    lua_setfield(L, -2, "raw");
-    OPENSSL_free(der);
-  }
+  set_raw(L, x);
   if (raw_only) return;
-  push_name(L, X509_get_subject_name(x));
-  lua_setfield(L, -2, "subject");
-  push_name(L, X509_get_issuer_name(x));
-  lua_setfield(L, -2, "issuer");
-  set_subjectaltname(L, x);
-  set_info_access(L, x);
-  lua_pushboolean(L, X509_check_ca(x) > 0);
-  lua_setfield(L, -2, "ca");
-  set_pubkey(L, x);
-  set_time(L, X509_get0_notBefore(x), "valid_from");
-  set_time(L, X509_get0_notAfter(x), "valid_to");
-  set_fingerprint(L, x, EVP_sha1(), "fingerprint");
-  set_fingerprint(L, x, EVP_sha256(), "fingerprint256");
-  set_fingerprint(L, x, EVP_sha512(), "fingerprint512");
-  set_ext_key_usage(L, x);
-  BIGNUM *serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-  if (serial) {
-    set_bn_hex(L, serial, "serialNumber", 0);
-    BN_free(serial);
-  }
+  set_fields(L, s, x);
+  lt_scratch_free(s);
+  lua_remove(L, -2);
 }
 
 /* ---------- X509 objects: what crypto.X509Certificate reads ---------- */
@@ -445,14 +467,18 @@ static int x509_subject(lua_State *L) { return x509_name(L, X509_get_subject_nam
 static int x509_issuer(lua_State *L) { return x509_name(L, X509_get_issuer_name(checkx509(L, 1))); }
 
 static int x509_subject_alt_name(lua_State *L) {
-  if (!push_subjectaltname(L, checkx509(L, 1))) lua_pushnil(L);
+  X509 *x = checkx509(L, 1);
+  lt_scratch *s = lt_scratch_new(L);
+  if (!push_subjectaltname(L, s, x)) lua_pushnil(L);
+  lt_scratch_free(s);
   return 1;
 }
 
 /* "OCSP - URI:http://...\nCA Issuers - URI:..." as Node prints it */
 static int x509_info_access(lua_State *L) {
   X509 *x = checkx509(L, 1);
-  AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+  lt_scratch *s = lt_scratch_new(L);
+  AUTHORITY_INFO_ACCESS *aia = lt_hold(L, s, X509_get_ext_d2i(x, NID_info_access, NULL, NULL), free_aia);
   if (aia == NULL) {
     lua_pushnil(L);
     return 1;
@@ -466,20 +492,21 @@ static int x509_info_access(lua_State *L) {
     i2t_ASN1_OBJECT(method, sizeof method, ad->method);
     luaL_addstring(&b, method);
     luaL_addstring(&b, " - ");
-    add_general_name(L, &b, ad->location);
+    add_general_name(L, s, &b, ad->location);
   }
-  AUTHORITY_INFO_ACCESS_free(aia);
   luaL_pushresult(&b);
+  lt_scratch_free(s);
   return 1;
 }
 
 static int x509_serial_number(lua_State *L) {
-  BIGNUM *serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(checkx509(L, 1)), NULL);
-  char *hex = serial ? BN_bn2hex(serial) : NULL;
-  BN_free(serial);
+  X509 *x = checkx509(L, 1);
+  lt_scratch *s = lt_scratch_new(L);
+  BIGNUM *serial = lt_hold(L, s, ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL), free_bn);
+  char *hex = serial ? lt_hold(L, s, BN_bn2hex(serial), lt_free_openssl) : NULL;
   if (hex == NULL) return 0;
   lua_pushstring(L, hex);
-  OPENSSL_free(hex);
+  lt_scratch_free(s);
   return 1;
 }
 
@@ -506,8 +533,10 @@ static int x509_fingerprint(lua_State *L) {
 /* the extended key usages as OIDs, or nil */
 static int x509_key_usage(lua_State *L) {
   X509 *x = checkx509(L, 1);
+  lt_scratch *s = lt_scratch_new(L);
   lua_newtable(L);
-  set_ext_key_usage(L, x);
+  set_ext_key_usage(L, s, x);
+  lt_scratch_free(s);
   lua_getfield(L, -1, "ext_key_usage");
   return 1;
 }

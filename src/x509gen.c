@@ -24,39 +24,11 @@
 #include <openssl/x509v3.h>
 #include "luatls.h"
 #include "modules.h"
+#include "scratch.h"
 
 #define KEY_MT "luatls.PrivateKey"
-#define SCRATCH_MT "luatls.x509gen.scratch"
-#define SCRATCH_MAX 12
 
 typedef struct { EVP_PKEY *pkey; } lt_key;
-
-/* ---------- scratch: OpenSSL objects freed by a finalizer ---------- */
-
-typedef void (*freefn)(void *);
-typedef struct {
-  void *p[SCRATCH_MAX];
-  freefn f[SCRATCH_MAX];
-} scratch;
-
-static void scratch_free(scratch *s) {
-  for (int i = SCRATCH_MAX - 1; i >= 0; i--) {
-    if (s->p[i]) s->f[i](s->p[i]);
-    s->p[i] = NULL;
-  }
-}
-
-static int scratch_gc(lua_State *L) {
-  scratch_free(luaL_checkudata(L, 1, SCRATCH_MT));
-  return 0;
-}
-
-static scratch *scratch_new(lua_State *L) {
-  scratch *s = lua_newuserdatauv(L, sizeof *s, 0);
-  memset(s, 0, sizeof *s);
-  luaL_setmetatable(L, SCRATCH_MT);
-  return s;
-}
 
 /* raises the first queued OpenSSL error, or code/what when the queue is empty */
 static int fail(lua_State *L, const char *code, const char *what) {
@@ -73,18 +45,9 @@ static int bad_arg(lua_State *L, const char *option, const char *message) {
 }
 
 /* p now belongs to s (NULL: OpenSSL failed, raised as what) */
-static void *own(lua_State *L, scratch *s, void *p, freefn f, const char *what) {
+static void *own(lua_State *L, lt_scratch *s, void *p, lt_freefn f, const char *what) {
   if (p == NULL) fail(L, "ERR_OSSL_UNKNOWN", what);
-  for (int i = 0; i < SCRATCH_MAX; i++) {
-    if (s->p[i] == NULL) {
-      s->p[i] = p;
-      s->f[i] = f;
-      return p;
-    }
-  }
-  f(p);
-  luaL_error(L, "x509gen: scratch full");
-  return NULL;
+  return lt_hold(L, s, p, f);
 }
 
 static void free_x509(void *p) { X509_free(p); }
@@ -96,7 +59,6 @@ static void free_time(void *p) { ASN1_TIME_free(p); }
 static void free_certid(void *p) { OCSP_CERTID_free(p); }
 static void free_basicresp(void *p) { OCSP_BASICRESP_free(p); }
 static void free_response(void *p) { OCSP_RESPONSE_free(p); }
-static void free_openssl(void *p) { OPENSSL_free(p); }
 
 /* ---------- reading the spec tables lua/x509.lua builds ---------- */
 
@@ -150,7 +112,7 @@ static X509 *read_x509(const char *p, size_t n) {
   return d2i_X509(NULL, &q, (long)n);
 }
 
-static X509 *x509_field(lua_State *L, scratch *s, int t, const char *k) {
+static X509 *x509_field(lua_State *L, lt_scratch *s, int t, const char *k) {
   size_t n;
   const char *p = str_field(L, t, k, &n);
   if (p == NULL) return NULL;
@@ -204,7 +166,7 @@ static const struct { const char *name; int type; } gen_types[] = {
 };
 
 /* alt names { 'DNS:localhost', 'IP:::1', 'email:a@b', 'URI:https://x' } as GENERAL_NAMES */
-static GENERAL_NAMES *alt_names(lua_State *L, scratch *s, int t) {
+static GENERAL_NAMES *alt_names(lua_State *L, lt_scratch *s, int t) {
   GENERAL_NAMES *gens = own(L, s, GENERAL_NAMES_new(), free_gens, "out of memory");
   lua_Integer n = (lua_Integer)lua_rawlen(L, t);
   luaL_checkstack(L, 4, "x509gen altNames");
@@ -321,7 +283,7 @@ static void push_bio(lua_State *L, BIO *bio) {
   lua_pushlstring(L, p, (size_t)n);
 }
 
-static BIO *mem_bio(lua_State *L, scratch *s) {
+static BIO *mem_bio(lua_State *L, lt_scratch *s) {
   return own(L, s, BIO_new(BIO_s_mem()), free_bio, "out of memory");
 }
 
@@ -422,25 +384,25 @@ static int key_pem(lua_State *L) {
   size_t plen = 0;
   const char *pass = luaL_optlstring(L, 2, NULL, &plen);
   if (pass && (plen == 0 || plen > 1024)) return bad_arg(L, "passphrase", "passphrase must be 1 to 1024 bytes");
-  scratch *s = scratch_new(L);
+  lt_scratch *s = lt_scratch_new(L);
   BIO *bio = mem_bio(L, s);
   ERR_clear_error();
   if (!PEM_write_bio_PKCS8PrivateKey(bio, k, pass ? EVP_aes_256_cbc() : NULL, (const char *)pass, (int)plen, NULL, NULL))
     return fail(L, "ERR_OSSL_UNKNOWN", "cannot write the key");
   push_bio(L, bio);
-  scratch_free(s);
+  lt_scratch_free(s);
   return 1;
 }
 
 /* key:publicPem() -> SubjectPublicKeyInfo PEM */
 static int key_public_pem(lua_State *L) {
   EVP_PKEY *k = checkkey(L, 1);
-  scratch *s = scratch_new(L);
+  lt_scratch *s = lt_scratch_new(L);
   BIO *bio = mem_bio(L, s);
   ERR_clear_error();
   if (!PEM_write_bio_PUBKEY(bio, k)) return fail(L, "ERR_OSSL_UNKNOWN", "cannot write the public key");
   push_bio(L, bio);
-  scratch_free(s);
+  lt_scratch_free(s);
   return 1;
 }
 
@@ -517,7 +479,7 @@ static int key_gc(lua_State *L) {
 static int gen_certificate(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   EVP_PKEY *signer = key_field(L, 1, "signer", 1), *pub = key_field(L, 1, "key", 0);
-  scratch *s = scratch_new(L);
+  lt_scratch *s = lt_scratch_new(L);
   size_t n;
   lua_Integer nb = 0, na = 0, pathlen = -1;
   X509 *issuer = x509_field(L, s, 1, "issuer");
@@ -609,7 +571,7 @@ static int gen_certificate(lua_State *L) {
   }
   if (!PEM_write_bio_X509(out, x)) return fail(L, "ERR_OSSL_UNKNOWN", "cannot write the certificate");
   push_bio(L, out);
-  scratch_free(s);
+  lt_scratch_free(s);
   return 1;
 }
 
@@ -617,7 +579,7 @@ static int gen_certificate(lua_State *L) {
 static int gen_csr(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   EVP_PKEY *key = key_field(L, 1, "key", 1);
-  scratch *s = scratch_new(L);
+  lt_scratch *s = lt_scratch_new(L);
   X509_REQ *req = own(L, s, X509_REQ_new(), free_req, "out of memory");
   if (lua_getfield(L, 1, "subject") == LUA_TTABLE) set_name(L, lua_gettop(L), X509_REQ_get_subject_name(req));
   lua_pop(L, 1);
@@ -639,7 +601,7 @@ static int gen_csr(lua_State *L) {
   if (!ok || X509_REQ_sign(req, key, md) <= 0) return fail(L, "ERR_OSSL_UNKNOWN", "cannot sign the request");
   if (!PEM_write_bio_X509_REQ(out, req)) return fail(L, "ERR_OSSL_UNKNOWN", "cannot write the request");
   push_bio(L, out);
-  scratch_free(s);
+  lt_scratch_free(s);
   return 1;
 }
 
@@ -669,7 +631,7 @@ static int add_revoked(X509_CRL *crl, const char *hex, lua_Integer date, lua_Int
 static int gen_crl(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   EVP_PKEY *signer = key_field(L, 1, "signer", 1);
-  scratch *s = scratch_new(L);
+  lt_scratch *s = lt_scratch_new(L);
   X509 *issuer = x509_field(L, s, 1, "issuer");
   if (issuer == NULL) bad_arg(L, "issuer", "the issuer's certificate is required");
   if (X509_check_private_key(issuer, signer) != 1) bad_arg(L, "signer", "the signing key is not the issuer certificate's key");
@@ -723,7 +685,7 @@ static int gen_crl(lua_State *L) {
     return fail(L, "ERR_OSSL_UNKNOWN", "cannot sign the CRL");
   if (!PEM_write_bio_X509_CRL(out, crl)) return fail(L, "ERR_OSSL_UNKNOWN", "cannot write the CRL");
   push_bio(L, out);
-  scratch_free(s);
+  lt_scratch_free(s);
   return 1;
 }
 
@@ -735,7 +697,7 @@ static int gen_crl(lua_State *L) {
 static int gen_ocsp_response(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   EVP_PKEY *signer = key_field(L, 1, "signer", 1);
-  scratch *s = scratch_new(L);
+  lt_scratch *s = lt_scratch_new(L);
   X509 *issuer = x509_field(L, s, 1, "issuer"), *cert = x509_field(L, s, 1, "cert");
   if (issuer == NULL || cert == NULL) bad_arg(L, "cert", "the certificate and its issuer's are required");
   if (X509_check_private_key(issuer, signer) != 1) bad_arg(L, "signer", "the signing key is not the issuer certificate's key");
@@ -760,9 +722,9 @@ static int gen_ocsp_response(lua_State *L) {
   unsigned char *der = NULL;
   int len = i2d_OCSP_RESPONSE(resp, &der);
   if (len <= 0) return fail(L, "ERR_OSSL_UNKNOWN", "cannot write the OCSP response");
-  own(L, s, der, free_openssl, "out of memory");
+  own(L, s, der, lt_free_openssl, "out of memory");
   lua_pushlstring(L, (const char *)der, (size_t)len);
-  scratch_free(s);
+  lt_scratch_free(s);
   return 1;
 }
 
@@ -783,13 +745,6 @@ void lt_open_x509gen(lua_State *L) {
   luaL_getmetatable(L, KEY_MT);
   lua_pushcfunction(L, key_tostring);
   lua_setfield(L, -2, "__tostring");
-  lua_pop(L, 1);
-  if (luaL_newmetatable(L, SCRATCH_MT)) {
-    lua_pushcfunction(L, scratch_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-  }
   lua_pop(L, 1);
   luaL_setfuncs(L, x509gen_funcs, 0);
 }
