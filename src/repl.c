@@ -248,7 +248,9 @@ static int call_with_text(lua_State *L) {
   lua_settop(L, 1);
   if (t->p) lua_pushlstring(L, t->p, t->n);
   else lua_pushnil(L);
+  own = 1;
   lua_call(L, 1, 0);
+  own = 0;
   return 0;
 }
 
@@ -272,7 +274,6 @@ static void sigint_cb(EV_P_ ev_async *w, int revents) {
     rl_callback_handler_remove();
     installed = 0;
   }
-  own = 1;
   lt_call(L, 2);
   own = 0;
   /* starting the editor again is what empties libedit's line */
@@ -334,6 +335,7 @@ static int input_pending(void) {
 */
 static int read_input(lua_State *L) {
   int first = 1;
+  own = 1;
   do {
     got_line = 0;
     fresh = 0;
@@ -347,12 +349,14 @@ static int read_input(lua_State *L) {
       lt_push_kept_error(L, line_error);
       line_error = LUA_NOREF;
       if (got_line && active) install();
+      own = 0;
       return lua_error(L);
     }
     /* libedit leaves the line editor off after a line: turn it on again,
        which also draws the prompt, so typing never blocks the loop */
     if (got_line && active) install();
   } while (active && input_pending());
+  own = 0;
   return 0;
 }
 
@@ -361,8 +365,9 @@ static void stdin_cb(EV_P_ ev_io *w, int revents) {
   lua_State *L = lt_state();
   /* a Ctrl-C for the prompt that came before these keys goes first */
   if (sigint_pending) sigint_cb(EV_A_ &sigint_w, 0);
+  /* read_input marks its own time as the REPL's; the nextTick callbacks its
+     lines queued run after it, inside lt_call, and Ctrl-C must stop those */
   lua_pushcfunction(L, read_input);
-  own = 1;
   lt_call(L, 0);
   own = 0;
 }
