@@ -56,13 +56,14 @@ local function version_of(name, v, which)
   return n
 end
 
--- the legacy secureProtocol names, as Node maps them to versions
+-- the legacy secureProtocol names, as Node maps them to versions: SSLv23 is
+-- "up to TLS 1.2" from the default minimum on (false), TLS any version at all
 local METHODS = {
-  TLS = { 'TLSv1', 'TLSv1.3' }, SSLv23 = { 'TLSv1', 'TLSv1.2' },
+  TLS = { 'TLSv1', 'TLSv1.3' }, SSLv23 = { false, 'TLSv1.2' },
   TLSv1 = { 'TLSv1', 'TLSv1' }, TLSv1_1 = { 'TLSv1.1', 'TLSv1.1' }, TLSv1_2 = { 'TLSv1.2', 'TLSv1.2' },
 }
 
-local function protocol_method(name)
+local function protocol_method(name, defaults)
   local base = name:match('^(.-)_method$') or name
   base = base:gsub('_server$', ''):gsub('_client$', '')
   if base == 'SSLv2' or base == 'SSLv3' then
@@ -74,14 +75,19 @@ local function protocol_method(name)
     error(errors.new('ERR_TLS_INVALID_PROTOCOL_METHOD', 'Unknown method: ' .. name,
       { option = 'secureProtocol' }, 'TypeError'), 4)
   end
-  return V[m[1]], V[m[2]]
+  return V[m[1] or defaults.DEFAULT_MIN_VERSION], V[m[2]]
 end
 
--- one cipher string for both versions: TLS_* names are TLS 1.3 suites
+-- One cipher string for both versions, split as Node splits it: TLS_* names
+-- (and their !TLS_* exclusions) are TLS 1.3 suites, the rest TLS 1.2 ciphers;
+-- empty names are dropped. Nothing left at all is refused.
 local function split_ciphers(s)
   local v13, v12 = {}, {}
   for c in s:gmatch('[^:]+') do
-    if c:match('^TLS_') then v13[#v13 + 1] = c else v12[#v12 + 1] = c end
+    if c:match('^!?TLS_') then v13[#v13 + 1] = c else v12[#v12 + 1] = c end
+  end
+  if #v12 == 0 and #v13 == 0 then
+    error(errors.invalid_arg_value('options.ciphers', s, 'names no cipher'), 4)
   end
   return table.concat(v12, ':'), table.concat(v13, ':')
 end
@@ -97,7 +103,9 @@ local function versions(options, defaults)
           { option = k }, 'TypeError'), 3)
       end
     end
-    minv, maxv = protocol_method(options.secureProtocol)
+    -- as Node, a default minimum above the method's maximum is no error
+    -- here: such a context has no version to offer and its handshakes fail
+    return protocol_method(options.secureProtocol, defaults)
   else
     minv = version_of('minVersion', options.minVersion or defaults.DEFAULT_MIN_VERSION, 'minimum')
     maxv = version_of('maxVersion', options.maxVersion or defaults.DEFAULT_MAX_VERSION, 'maximum')
@@ -110,16 +118,22 @@ local function versions(options, defaults)
   return minv, maxv
 end
 
+-- As Node: no TLS 1.3 suite named keeps OpenSSL's default ones; no TLS 1.2
+-- cipher named leaves TLS 1.2 without ciphers, so TLS 1.3 becomes the minimum.
 local function ciphers(ctx, options, defaults, minv, maxv)
   local list = options.ciphers
   if list == nil then list = defaults.DEFAULT_CIPHERS end
   errors.check('options.ciphers', list, 'string')
+  if list == '' then list = defaults.DEFAULT_CIPHERS end
   local v12, v13 = split_ciphers(list)
-  apply('ciphers', ctx, 'set_ciphersuites', v13)
-  if v12 ~= '' then apply('ciphers', ctx, 'set_ciphers', v12) end
-  -- as Node: no suites of one version means that version is off
-  if v13 == '' and maxv > V['TLSv1.2'] then maxv = V['TLSv1.2'] end
-  if v12 == '' and minv < V['TLSv1.3'] then minv = V['TLSv1.3'] end
+  if v13 ~= '' then apply('ciphers', ctx, 'set_ciphersuites', v13) end
+  if v12 ~= '' then
+    apply('ciphers', ctx, 'set_ciphers', v12)
+  else
+    -- OpenSSL clears the list and then reports that it matched nothing
+    pcall(ctx.set_ciphers, ctx, '')
+    if minv < V['TLSv1.3'] and maxv > V['TLSv1.2'] then minv = V['TLSv1.3'] end
+  end
   return minv, maxv
 end
 
