@@ -137,6 +137,22 @@ function TLSSocket:_wrap(socket)
   return handle, nil
 end
 
+-- enableTrace (this socket's option, else its server's), else --trace-tls,
+-- which warns once, as Node does
+local trace_warned = false
+local function trace_option(o, server)
+  local v = o.enableTrace
+  if v == nil and server then v = server._tlsOptions.enableTrace end
+  if v == nil and tls._traceTls then
+    if not trace_warned then
+      trace_warned = true
+      io.stderr:write('(luatls) Warning: Enabling --trace-tls can expose sensitive data in the resulting log.\n')
+    end
+    v = true
+  end
+  return v
+end
+
 -- starts the handshake on the handle this socket has
 function TLSSocket:_startTLS(is_server, prefix)
   local o = self._tlsOptions
@@ -150,7 +166,7 @@ function TLSSocket:_startTLS(is_server, prefix)
     request, reject, prefix, self._upgraded)
   -- enableTrace (the option, the server's option, or enableTrace() called before the SSL existed)
   self._tlsStarted = true
-  if o.enableTrace or self._traceWanted or (server and server._tlsOptions.enableTrace) then
+  if self._traceWanted or trace_option(o, server) then
     self._handle:enable_trace()
   end
   if not is_server then
