@@ -377,7 +377,7 @@ static int context_build_chains(lua_State *L) {
     do {
       STACK_OF(X509) *chain = NULL;
       SSL_CTX_get0_chain_certs(ctx, &chain);
-      if (SSL_CTX_get0_certificate(ctx) && sk_X509_num(chain) == 0 &&
+      if (SSL_CTX_get0_certificate(ctx) && sk_X509_num(chain) <= 0 &&
           SSL_CTX_build_cert_chain(ctx, SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR) > 0)
         built++;
     } while (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT));
@@ -386,6 +386,17 @@ static int context_build_chains(lua_State *L) {
   SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
   lua_pushinteger(L, built);
   return 1;
+}
+
+/*
+** ctx:allow_partial_chain(): an intermediate in the trust store is a trust
+** anchor of its own (X509_V_FLAG_PARTIAL_CHAIN). Set on the context's verify
+** parameters, which every SSL copies, not on the store, which may be shared.
+*/
+static int context_allow_partial_chain(lua_State *L) {
+  SSL_CTX *ctx = lt_checkcontext(L, 1);
+  X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_PARTIAL_CHAIN);
+  return 0;
 }
 
 static int context_check_key(lua_State *L) {
@@ -481,7 +492,7 @@ static const luaL_Reg context_methods[] = {
   {"set_key", context_set_key}, {"set_cert", context_set_cert},
   {"add_ca", context_add_ca}, {"use_default_ca", context_use_default_ca},
   {"check_key", context_check_key}, {"set_versions", context_set_versions},
-  {"build_chains", context_build_chains},
+  {"build_chains", context_build_chains}, {"allow_partial_chain", context_allow_partial_chain},
   {"set_ciphers", context_set_ciphers}, {"set_ciphersuites", context_set_ciphersuites},
   {"set_options", context_set_options}, {"set_pfx", context_set_pfx},
   {"add_crl", context_add_crl}, {"set_groups", context_set_groups},

@@ -31,6 +31,7 @@ local tls = {}
 ---@field pfx string|(string|tls.PfxObject)[]|tls.PfxObject? PKCS#12 data: key, certificate and chain.
 ---@field ca string|string[]? Trusted certificates, PEM; default: the system's store plus `LUATLS_EXTRA_CA_CERTS`.
 ---@field crl string|string[]? Certificate revocation lists, PEM; the whole chain is then checked.
+---@field allowPartialTrustChain boolean? Every `ca` certificate is a trust anchor, an intermediate too (default false).
 ---@field ciphers string? One OpenSSL cipher string for both versions (`TLS_*` are TLS 1.3 suites); default `tls.DEFAULT_CIPHERS`.
 ---@field ecdhCurve string? Key-exchange groups, as `'X25519:P-256'`; default `'auto'`.
 ---@field dhparam string? PEM DH parameters, or `'auto'` for OpenSSL's groups.

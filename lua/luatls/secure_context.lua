@@ -145,6 +145,8 @@ local function trust(ctx, options)
   end
   for _, pem in ipairs(list_of('ca', options.ca)) do apply('ca', ctx, 'add_ca', pem) end
   for _, pem in ipairs(list_of('crl', options.crl)) do apply('crl', ctx, 'add_crl', pem) end
+  -- as Node: any true value turns it on
+  if options.allowPartialTrustChain then ctx:allow_partial_chain() end
 end
 
 local function identity(ctx, options)
