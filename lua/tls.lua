@@ -565,6 +565,7 @@ tls.SecurePair = SecurePair
 tls.CleartextStream = TLSSocket
 
 function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized)
+  secure_context.check(context, 2)
   local pair = SecurePair()
   local encrypted = stream.Duplex()
   local bridge = stream.Duplex()   -- the cleartext socket's transport

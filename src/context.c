@@ -118,11 +118,15 @@ static int context_set_cert(lua_State *L) {
   return 0;
 }
 
-/* ctx:add_ca(pem): every certificate in the text becomes trusted */
+static X509_STORE *own_store(SSL_CTX *ctx);
+
+/* ctx:add_ca(pem): every certificate in the text becomes trusted, in this
+   context only (a context still on the shared default store gets a copy) */
 static int context_add_ca(lua_State *L) {
   SSL_CTX *ctx = lt_checkcontext(L, 1);
+  X509_STORE *store = own_store(ctx);
+  if (store == NULL) return raise_ssl(L, "no CA store");
   BIO *bio = checkbio(L, 2);
-  X509_STORE *store = SSL_CTX_get_cert_store(ctx);
   int n = 0;
   X509 *x;
   ERR_clear_error();
@@ -178,6 +182,15 @@ static X509_STORE *copy_of_default(void) {
     }
   }
   return to;
+}
+
+/* the context's store, first copied if it is the shared default one */
+static X509_STORE *own_store(SSL_CTX *ctx) {
+  X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+  if (store == NULL || store != default_store()) return store;
+  X509_STORE *copy = copy_of_default();
+  if (copy != NULL) SSL_CTX_set_cert_store(ctx, copy);   /* frees our reference to the shared one */
+  return copy;
 }
 
 /* ctx:use_default_ca(private): the shared default store, or a copy that this
@@ -491,6 +504,7 @@ static int context_gc(lua_State *L) {
 static const luaL_Reg context_methods[] = {
   {"set_key", context_set_key}, {"set_cert", context_set_cert},
   {"add_ca", context_add_ca}, {"use_default_ca", context_use_default_ca},
+  {"addCACert", context_add_ca},   /* Node's name: secureContext.context:addCACert(pem) */
   {"check_key", context_check_key}, {"set_versions", context_set_versions},
   {"build_chains", context_build_chains}, {"allow_partial_chain", context_allow_partial_chain},
   {"set_ciphers", context_set_ciphers}, {"set_ciphersuites", context_set_ciphersuites},

@@ -163,8 +163,16 @@ local tls = {}
 ---A `SecureContext` (one OpenSSL `SSL_CTX`) that servers and clients can share.
 ---@class tls.SecureContext: luatls.Object
 ---@overload fun(ctx: userdata): tls.SecureContext
----@field context userdata The OpenSSL context (for luatls's own use).
+---@field context tls.NativeContext The OpenSSL context.
 tls.SecureContext = {}
+
+---The OpenSSL context of a `SecureContext` (`secureContext.context`).
+---@class tls.NativeContext
+local NativeContext = {}
+
+---Trusts the certificates of a PEM text too, in this context only (Node's `addCACert`).
+---@param pem string
+function NativeContext:addCACert(pem) end
 
 ---A TLS socket: a `net.Socket` whose data is encrypted. `tls.TLSSocket(socket, options)`
 ---wraps a connected socket (STARTTLS) or any duplex.

@@ -11,6 +11,14 @@ M.SecureContext = SecureContext
 function SecureContext:init(ctx) self.context = ctx end
 SecureContext.__tostring = function() return 'SecureContext {}' end
 
+-- raises Node's ERR_TLS_INVALID_CONTEXT unless ctx is nil or a SecureContext
+function M.check(ctx, level)
+  if ctx ~= nil and getmetatable(ctx) ~= SecureContext then
+    error(errors.new('ERR_TLS_INVALID_CONTEXT', 'context must be a SecureContext', nil, 'TypeError'), (level or 1) + 1)
+  end
+  return ctx
+end
+
 -- Node's default cipher list (crypto.constants.defaultCoreCipherList)
 M.CORE_CIPHERS = table.concat({
   'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256',
@@ -183,17 +191,31 @@ local function key_exchange(ctx, options, defaults)
   end
 end
 
-local ENGINE_OPTIONS = { 'privateKeyEngine', 'privateKeyIdentifier', 'clientCertEngine' }
+local function not_supported(option)
+  return errors.new('ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED', 'Custom engines not supported by this OpenSSL',
+    { option = option })
+end
+
+-- OpenSSL engines are not supported, but a mistaken option is reported as
+-- Node reports it: a missing engine or a key given too, then the types
+local function engines(options)
+  local id, engine, cce = options.privateKeyIdentifier, options.privateKeyEngine, options.clientCertEngine
+  if id ~= nil then
+    if engine == nil then error(errors.invalid_arg_value('options.privateKeyEngine', engine), 4) end
+    if options.key then error(errors.invalid_arg_value('options.privateKeyIdentifier', id), 4) end
+    errors.check('options.privateKeyIdentifier', id, 'string')
+  end
+  if engine ~= nil then errors.check('options.privateKeyEngine', engine, 'string') end
+  if cce ~= nil then errors.check('options.clientCertEngine', cce, 'string') end
+  -- an engine without an identifier is refused too (Node leaves it unused)
+  if engine ~= nil then error(not_supported('privateKeyEngine'), 4) end
+  if cce ~= nil then error(not_supported('clientCertEngine'), 4) end
+end
 
 function M.create(options, defaults)
   options = options or {}
   if type(options) ~= 'table' then error(errors.invalid_arg_type('options', 'of type table', options), 3) end
-  for _, k in ipairs(ENGINE_OPTIONS) do
-    if options[k] ~= nil then
-      error(errors.new('ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED',
-        'Custom engines not supported by this OpenSSL', { option = k }), 3)
-    end
-  end
+  engines(options)
   local ctx = core.context_new()
   local minv, maxv = versions(options, defaults)
   minv, maxv = ciphers(ctx, options, defaults, minv, maxv)

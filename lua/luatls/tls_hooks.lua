@@ -19,8 +19,13 @@ local function wire(name, list)
   end
   local parts = {}
   for i, p in ipairs(list) do
-    if type(p) ~= 'string' or #p == 0 or #p > 255 then
+    if type(p) ~= 'string' or #p == 0 then
       error(errors.invalid_arg_value(('options.%s[%d]'):format(name, i), p, 'must be a string of 1 to 255 bytes'), 4)
+    end
+    if #p > 255 then
+      -- Node's words, and its index from 0
+      error(errors.out_of_range(nil, '<= 255', #p, ('The byte length of the protocol at index %d exceeds the '
+        .. 'maximum length'):format(i - 1)), 4)
     end
     parts[#parts + 1] = string.char(#p) .. p
   end
