@@ -40,17 +40,36 @@ tls.checkServerIdentity = identity.checkServerIdentity
 -- renegotiate without end
 local limits = { CLIENT_RENEG_LIMIT = 3, CLIENT_RENEG_WINDOW = 600 }
 
--- tls.rootCertificates: the default trusted roots as PEM strings, read when first asked for
+-- a read-only view of a list, as Node's frozen arrays: reads, #, ipairs and
+-- pairs see the list, a write raises
+local function frozen(list)
+  return setmetatable({}, {
+    __index = list,
+    __len = function() return #list end,
+    __pairs = function() return next, list, nil end,
+    __newindex = function(_, k)
+      error(errors.new(nil, ("Cannot assign to read only property '%s' of a frozen list"):format(tostring(k)),
+        nil, 'TypeError'), 2)
+    end,
+    __metatable = false,
+  })
+end
+
+-- tls.rootCertificates: the default trusted roots as PEM strings, read when
+-- first asked for; frozen, and the field cannot be replaced, as in Node
+local roots
 setmetatable(tls, {
-  __index = function(t, k)
+  __index = function(_, k)
     if limits[k] ~= nil then return limits[k] end
     if k == 'rootCertificates' then
-      local list = core.root_certificates()
-      rawset(t, k, list)
-      return list
+      roots = roots or frozen(core.root_certificates())
+      return roots
     end
   end,
   __newindex = function(t, k, v)
+    if k == 'rootCertificates' then
+      error(errors.new(nil, 'Cannot set property rootCertificates, which has only a getter', nil, 'TypeError'), 2)
+    end
     if limits[k] == nil then return rawset(t, k, v) end
     limits[k] = errors.check_number('tls.' .. k, v, 0)
   end,

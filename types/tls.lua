@@ -8,7 +8,7 @@
 ---@field DEFAULT_ECDH_CURVE string Default `ecdhCurve` (`'auto'`).
 ---@field CLIENT_RENEG_LIMIT integer Renegotiations a peer may start per window (3).
 ---@field CLIENT_RENEG_WINDOW number The window, in seconds (600).
----@field rootCertificates string[] The default trusted roots, as PEM strings (read when first asked for).
+---@field rootCertificates string[] The default trusted roots, as PEM strings (read when first asked for; read-only).
 local tls = {}
 
 ---@alias tls.Version "TLSv1"|"TLSv1.1"|"TLSv1.2"|"TLSv1.3"
@@ -25,11 +25,11 @@ local tls = {}
 
 ---The options of `tls.createSecureContext`, taken by servers and clients too.
 ---@class tls.SecureContextOptions
----@field key string|(string|tls.KeyObject)[]|tls.KeyObject? Private keys, PEM (RSA and ECDSA side by side).
+---@field key string|(string|tls.KeyObject)[]|false? Private keys, PEM (RSA and ECDSA side by side); false (or '', 0): none.
 ---@field passphrase string? For encrypted keys and `pfx`.
----@field cert string|string[]? Certificates, PEM; the certificates after the first in one text are its chain.
+---@field cert string|string[]|false? Certificates, PEM; the certificates after the first in one text are its chain; false: none.
 ---@field pfx string|(string|tls.PfxObject)[]|tls.PfxObject? PKCS#12 data: key, certificate and chain.
----@field ca string|string[]? Trusted certificates, PEM; default: the system's store plus `LUATLS_EXTRA_CA_CERTS`.
+---@field ca string|string[]|false? Trusted certificates, PEM; default (or false): the system's store plus `LUATLS_EXTRA_CA_CERTS`.
 ---@field crl string|string[]? Certificate revocation lists, PEM; the whole chain is then checked.
 ---@field allowPartialTrustChain boolean? Every `ca` certificate is a trust anchor, an intermediate too (default false).
 ---@field ciphers string? One OpenSSL cipher string for both versions (`TLS_*` are TLS 1.3 suites); default `tls.DEFAULT_CIPHERS`.

@@ -39,11 +39,17 @@ local function apply(name, ctx, method, ...)
   return res
 end
 
--- a string, or a list of strings (or of tables with field `field`)
-local function list_of(name, v, field)
-  if v == nil then return {} end
-  if type(v) == 'string' or (field and type(v) == 'table' and v[field] ~= nil) then return { v } end
-  if type(v) ~= 'table' then
+-- As Node's `if (key)`: false, '' and 0 (JavaScript's falsy values) mean
+-- "not given" for key, cert and ca
+local function given(v) return v ~= nil and v ~= false and v ~= '' and v ~= 0 end
+local FALSY_IS_NONE = { key = true, cert = true, ca = true }
+
+-- a string, or a list of strings (or of tables with field `field`); a table
+-- with field `field` alone is taken too when `bare` says so (pfx's { buf })
+local function list_of(name, v, field, bare)
+  if v == nil or (FALSY_IS_NONE[name] and not given(v)) then return {} end
+  if type(v) == 'string' or (bare and type(v) == 'table' and v[field] ~= nil) then return { v } end
+  if type(v) ~= 'table' or (next(v) ~= nil and v[1] == nil) then
     error(errors.invalid_arg_type('options.' .. name, 'of type string or a list of strings', v), 4)
   end
   for i, item in ipairs(v) do
@@ -146,7 +152,7 @@ local function ciphers(ctx, options, defaults, minv, maxv)
 end
 
 local function trust(ctx, options)
-  if options.ca == nil then
+  if not given(options.ca) then
     -- CRLs and the CAs of a PKCS#12 file change the store: such a context
     -- gets one of its own instead of the shared default
     apply('ca', ctx, 'use_default_ca', options.crl ~= nil or options.pfx ~= nil)
@@ -159,7 +165,7 @@ end
 
 local function identity(ctx, options)
   if options.passphrase ~= nil then errors.check('options.passphrase', options.passphrase, 'string') end
-  for _, p in ipairs(list_of('pfx', options.pfx, 'buf')) do
+  for _, p in ipairs(list_of('pfx', options.pfx, 'buf', true)) do
     if type(p) == 'table' then apply('pfx', ctx, 'set_pfx', p.buf, p.passphrase or options.passphrase)
     else apply('pfx', ctx, 'set_pfx', p, options.passphrase) end
   end
@@ -222,7 +228,7 @@ function M.create(options, defaults)
   apply('minVersion', ctx, 'set_versions', minv, maxv)
   trust(ctx, options)
   identity(ctx, options)
-  if options.cert ~= nil or options.pfx ~= nil then ctx:build_chains() end
+  if given(options.cert) or options.pfx ~= nil then ctx:build_chains() end
   key_exchange(ctx, options, defaults)
   if options.honorCipherOrder then ctx:set_options(SSL_OP.SSL_OP_CIPHER_SERVER_PREFERENCE) end
   if options.secureOptions ~= nil then
