@@ -361,8 +361,10 @@ end
 
 function TLSSocket:disableRenegotiation() self._renegotiationDisabled = true end
 
-function TLSSocket:getFinished() return open(self) and self._handle:finished(false) or nil end
-function TLSSocket:getPeerFinished() return open(self) and self._handle:finished(true) or nil end
+-- nil until the TLS layer exists (right after tls.connect), as Node's undefined
+local function started(s) return open(s) and s._tlsStarted end
+function TLSSocket:getFinished() return started(self) and self._handle:finished(false) or nil end
+function TLSSocket:getPeerFinished() return started(self) and self._handle:finished(true) or nil end
 function TLSSocket:getTLSTicket() return open(self) and self._handle:tls_ticket() or nil end
 
 function TLSSocket:exportKeyingMaterial(length, label, context)
@@ -371,11 +373,17 @@ function TLSSocket:exportKeyingMaterial(length, label, context)
   errors.check('label', label, 'string')
   if context ~= nil then errors.check('context', context, 'string') end
   if not open(self) then error(errors.new('ERR_SOCKET_CLOSED', 'Socket is closed'), 2) end
+  if not self._secured then
+    error(errors.new('ERR_TLS_INVALID_STATE', 'TLS socket connection must be securely established'), 2)
+  end
   return self._handle:export_keying_material(length, label, context)
 end
 
+-- as Node: any 32-bit integer is taken, and a size OpenSSL refuses (outside
+-- 512..16384) answers false
 function TLSSocket:setMaxSendFragment(size)
-  size = errors.check_number('size', size, 512, 16384, { integer = true })
+  size = errors.check_number('size', size, -0x80000000, 0x7fffffff, { integer = true })
+  if size < 512 or size > 16384 then return false end
   return open(self) and self._handle:set_max_send_fragment(size) or false
 end
 

@@ -39,7 +39,6 @@ describe('test-tls-max-send-fragment', function()
   end)
 
   it('sizes outside 512..16384 return false', function()
-    pending('luatls gap: setMaxSendFragment(511) and (16385) raise ERR_OUT_OF_RANGE; Node returns false for them (and raises only for NaN, infinities and 2^31)')
     local r = scenario()
     assert.is_true(r.small)
     assert.is_false(r.small_ret)
