@@ -472,16 +472,18 @@ end
 
 function tls.connect(...)
   local options, cb = connect_args(...)
-  if options.socket == nil then
-    options.host = options.host or 'localhost'
-    if options.path == nil then net._check_port(options.port, 'Port') end
-  end
+  -- as Node: the options and the context first, the port after
   errors.check_number('options.minDHSize', options.minDHSize, 1, nil, { optional = true })
   errors.check('options.enableTrace', options.enableTrace, 'boolean', true)
   if options.checkServerIdentity ~= nil then
     errors.check('options.checkServerIdentity', options.checkServerIdentity, 'function')
   end
+  if options.ciphers == nil then options.ciphers = tls.DEFAULT_CIPHERS end
   local ctx = options.secureContext or tls.createSecureContext(options)
+  if options.socket == nil then
+    options.host = options.host or 'localhost'
+    if options.path == nil then net._check_port(options.port, 'Port') end
+  end
   if options.pskCallback ~= nil then errors.check('options.pskCallback', options.pskCallback, 'function') end
   tls._checkSession(options.session)
   local sni = tls._sniOf(options.servername)

@@ -24,8 +24,8 @@ local function wire(name, list)
     end
     if #p > 255 then
       -- Node's words, and its index from 0
-      error(errors.out_of_range(nil, '<= 255', #p, ('The byte length of the protocol at index %d exceeds the '
-        .. 'maximum length'):format(i - 1)), 4)
+      error(errors.out_of_range(('options.%s[%d]'):format(name, i), '<= 255', #p,
+        ('The byte length of the protocol at index %d exceeds the maximum length'):format(i - 1)), 4)
     end
     parts[#parts + 1] = string.char(#p) .. p
   end
