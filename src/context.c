@@ -302,7 +302,8 @@ static int context_set_sigalgs(lua_State *L) {
   return 0;
 }
 
-/* ctx:set_dhparam(pem | 'auto') -> bits of the parameters */
+/* ctx:set_dhparam(pem | 'auto') -> bits of the parameters (0 for 'auto'), or
+   nil when the text holds no parameters (Node discards such a dhparam) */
 static int context_set_dhparam(lua_State *L) {
   SSL_CTX *ctx = lt_checkcontext(L, 1);
   ERR_clear_error();
@@ -314,7 +315,11 @@ static int context_set_dhparam(lua_State *L) {
   BIO *bio = checkbio(L, 2);
   EVP_PKEY *dh = PEM_read_bio_Parameters(bio, NULL);
   BIO_free(bio);
-  if (dh == NULL) return raise_ssl(L, "no DH parameters found");
+  if (dh == NULL) {
+    ERR_clear_error();
+    lua_pushnil(L);
+    return 1;
+  }
   int bits = EVP_PKEY_get_bits(dh);
   if (bits < 1024) {
     EVP_PKEY_free(dh);

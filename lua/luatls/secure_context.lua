@@ -187,7 +187,10 @@ local function key_exchange(ctx, options, defaults)
   if options.dhparam ~= nil then
     errors.check('options.dhparam', options.dhparam, 'string')
     local bits = apply('dhparam', ctx, 'set_dhparam', options.dhparam)
-    if bits > 0 and bits < 2048 then
+    if bits == nil then
+      -- as Node, text without parameters is discarded (DHE stays off), but said
+      io.stderr:write('(luatls) Warning: the dhparam option holds no DH parameters: it is ignored\n')
+    elseif bits > 0 and bits < 2048 then
       io.stderr:write('(luatls) Warning: DH parameter is less than 2048 bits\n')
     end
   end
