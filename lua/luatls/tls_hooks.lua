@@ -141,6 +141,11 @@ handlers.certcb = function(s, servername, ocsp)
   local cb, state = once(s, function(err, ctx)
     if err then return s._handle:cert_fail(err) end
     if ctx ~= nil and getmetatable(ctx) ~= tls.SecureContext then
+      -- options of a context are taken too (Node takes only a SecureContext),
+      -- but options without a certificate are what Node calls an invalid context
+      if type(ctx) ~= 'table' or (ctx.cert == nil and ctx.pfx == nil) then
+        return s._handle:cert_fail(errors.new(nil, 'Invalid SNI context', nil, 'TypeError'))
+      end
       local ok, made = pcall(tls.createSecureContext, ctx)
       if not ok then return s._handle:cert_fail(made) end
       ctx = made

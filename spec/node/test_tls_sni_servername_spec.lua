@@ -37,7 +37,6 @@ describe('test-tls-sni-servername', function()
   end)
 
   it('an empty context from the SNICallback is an "Invalid SNI context"', function()
-    pending(N.GAP_EMPTY_SNI_CONTEXT)
     local r = attempt('c.another.com')
     assert.is_nil(r.secured)
     assert.equal('Invalid SNI context', r.server_error)
