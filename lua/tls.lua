@@ -543,7 +543,12 @@ end
 local function start_server_socket(self, s, handle)
   s:_startTLS(true)
   local hint = self._tlsOptions.pskIdentityHint
-  if hint then handle:set_psk_hint(hint) end
+  if hint and not handle:set_psk_hint(hint) then
+    -- as Node: that connection fails ('tlsClientError'), the server goes on
+    process.nextTick(function()
+      s:destroy(errors.new('ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED', 'Failed to set PSK identity hint'))
+    end)
+  end
   if self._handshakeTimeout > 0 then
     local t = core.timer()
     s._hsTimer = t

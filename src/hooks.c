@@ -494,10 +494,13 @@ static int stream_set_key_cert(lua_State *L) {
   return 0;
 }
 
+/* s:set_psk_hint(hint) -> whether OpenSSL took it (at most 128 bytes) */
 static int stream_set_psk_hint(lua_State *L) {
   lt_stream *s = hooked(L);
-  SSL_use_psk_identity_hint(s->ssl, luaL_checkstring(L, 2));
-  return 0;
+  int ok = SSL_use_psk_identity_hint(s->ssl, luaL_checkstring(L, 2));
+  ERR_clear_error();
+  lua_pushboolean(L, ok);
+  return 1;
 }
 
 /* A full handshake, so that a new certificate request is answered; sends the

@@ -67,7 +67,7 @@ local tls = {}
 ---@field ALPNCallback (fun(info: tls.ALPNCallbackInfo): string?)? Picks one of the offered protocols, or nil to refuse.
 ---@field NPNProtocols string[]|string? The older extension, TLS 1.2.
 ---@field pskCallback (fun(socket: tls.TLSSocket, identity: string): string?)? The key for an identity, or nil.
----@field pskIdentityHint string? Sent to TLS 1.2 PSK clients.
+---@field pskIdentityHint string? Sent to TLS 1.2 PSK clients (at most 128 bytes, else each connection fails).
 ---@field sessionTimeout number? Seconds a session lives (300).
 ---@field ticketKeys string? 48 bytes: key name, HMAC key, AES key.
 ---@field enableTrace boolean? OpenSSL's trace of every connection's handshake messages, on stderr (as `socket:enableTrace()`).
