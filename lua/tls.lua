@@ -345,12 +345,12 @@ end
 
 function TLSSocket:destroy(err)
   if self._hsTimer then self._hsTimer:close(); self._hsTimer = nil end
-  -- a renegotiation that can no longer finish answers its callbacks, first
+  -- a renegotiation that fails with an error answers its callbacks with it,
+  -- first; one that a plain close cuts short is not answered, as in Node
   local cbs = not self.destroyed and self._renegCallbacks
   if cbs then
     self._renegCallbacks = nil
-    local e = err or errors.new('ERR_SOCKET_CLOSED', 'Socket is closed')
-    process.nextTick(function() for _, cb in ipairs(cbs) do cb(e) end end)
+    if err then process.nextTick(function() for _, cb in ipairs(cbs) do cb(err) end end) end
   end
   -- a server's socket that fails before its handshake completes is the
   -- server's 'tlsClientError', as in Node
