@@ -44,6 +44,16 @@ int lt_hooks_take_error(lt_stream *s, lt_failure *f) {
 
 /* ---------- certificate callback: SNI and OCSPRequest ---------- */
 
+/* whether a context has a certificate with its key */
+static int has_certificate(SSL_CTX *ctx) {
+  if (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST)) {
+    do {
+      if (SSL_CTX_get0_certificate(ctx) && SSL_CTX_get0_privatekey(ctx)) return 1;
+    } while (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT));
+  }
+  return 0;
+}
+
 /* Copies a context's certificates, keys, chains and trust into one SSL, as Node does.
    A context without a certificate fails as it does in Node, where OpenSSL is
    handed its null certificate ("passed a null parameter"). */
@@ -128,6 +138,14 @@ static int stream_cert_done(lua_State *L) {
   const char *ocsp = luaL_optlstring(L, 3, NULL, &n);
   if (s->cert_state != CERT_RUNNING) {
     lt_push_error(L, "ERR_MULTIPLE_CALLBACK", "Callback called multiple times");
+    return lua_error(L);
+  }
+  /* a context without a certificate: OpenSSL's own error for it, raised
+     here so that the script can end the connection as Node does */
+  if (ctx && !has_certificate(ctx)) {
+    ERR_clear_error();
+    SSL_use_certificate(s->ssl, NULL);
+    if (!lt_push_ssl_queue_error(L)) lt_push_error(L, "ERR_OSSL_UNKNOWN", "passed a null parameter");
     return lua_error(L);
   }
   if (ctx) {

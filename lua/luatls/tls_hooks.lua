@@ -112,19 +112,35 @@ local function run_hook(state, fail, f, ...)
 end
 tls._hookOnce, tls._runHook = once, run_hook
 
+-- An error the SNI or OCSP callback answers with (or finds in the answer)
+-- ends the connection as Node ends it: destroyed with that error (the
+-- server's 'tlsClientError'), no alert sent. The handshake stays paused until
+-- then: destroyed on the next tick, outside OpenSSL, whose failure would send
+-- an alert. A hook that raises fails the handshake instead (cert_fail).
+local function refuse(s, err)
+  err = errors.from(err)
+  process.nextTick(function() if not s.destroyed then s:destroy(err) end end)
+end
+
+-- cert_done, or the connection refused when OpenSSL cannot use the context
+local function cert_done(s, ctx, response)
+  local ok, err = pcall(s._handle.cert_done, s._handle, ctx and ctx.context, response)
+  if not ok then refuse(s, err) end
+end
+
 -- answers the certificate callback once: OCSPRequest listeners come after SNI
 local function finish_cert(s, ctx, ocsp)
   local server = s._server
   if not ocsp or server:listenerCount('OCSPRequest') == 0 then
-    return s._handle:cert_done(ctx and ctx.context)
+    return cert_done(s, ctx)
   end
   local sc = (ctx or server._context).context
   local cb, state = once(s, function(err, response)
-    if err then return s._handle:cert_fail(err) end
+    if err then return refuse(s, err) end
     if response ~= nil and type(response) ~= 'string' then
-      return s._handle:cert_fail(errors.invalid_arg_type('response', 'a string or nil', response))
+      return refuse(s, errors.invalid_arg_type('response', 'a string or nil', response))
     end
-    s._handle:cert_done(ctx and ctx.context, response)
+    cert_done(s, ctx, response)
   end)
   run_hook(state, function(e) s._handle:cert_fail(e) end,
     server.emit, server, 'OCSPRequest', sc:certificate_der(), sc:issuer_der(), cb)
@@ -139,15 +155,15 @@ handlers.certcb = function(s, servername, ocsp)
     return finish_cert(s, server:_findContext(servername), ocsp)
   end
   local cb, state = once(s, function(err, ctx)
-    if err then return s._handle:cert_fail(err) end
+    if err then return refuse(s, err) end
     if ctx ~= nil and getmetatable(ctx) ~= tls.SecureContext then
       -- options of a context are taken too (Node takes only a SecureContext),
       -- but options without a certificate are what Node calls an invalid context
       if type(ctx) ~= 'table' or (ctx.cert == nil and ctx.pfx == nil) then
-        return s._handle:cert_fail(errors.new(nil, 'Invalid SNI context', nil, 'TypeError'))
+        return refuse(s, errors.new(nil, 'Invalid SNI context', nil, 'TypeError'))
       end
       local ok, made = pcall(tls.createSecureContext, ctx)
-      if not ok then return s._handle:cert_fail(made) end
+      if not ok then return refuse(s, made) end
       ctx = made
     end
     finish_cert(s, ctx, ocsp)

@@ -27,7 +27,6 @@ describe('test-tls-empty-sni-context', function()
   end)
 
   it('the client sees the connection closed before the handshake completed', function()
-    pending(require('node.common').GAP_EARLY_CLOSE_MESSAGE)
     local _, client_err = scenario()
     assert.matches('Client network socket disconnected', client_err.message, 1, true)
   end)

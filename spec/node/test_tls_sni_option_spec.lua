@@ -61,7 +61,6 @@ describe('test-tls-sni-option', function()
   end)
 
   it('then the client is told the connection went before the handshake completed', function()
-    pending(N.GAP_EARLY_CLOSE_MESSAGE)
     local r = attempt({ key = WRONG_KEY, cert = WRONG_CERT, ca = { N.CA }, servername = 'c.another.com' })
     assert.equal('Client network socket disconnected before secure TLS connection was established', r.client_error)
   end)
