@@ -11,9 +11,6 @@ N.GAP_OWN_HOOKS = 'luatls gap: a server tls.TLSSocket ignores its own SNICallbac
 N.GAP_EMIT_CONNECTION = "luatls gap: tls.Server does not take a socket or duplex handed to it with "
   .. "server:emit('connection', socket) (Node's way to upgrade a connection accepted elsewhere); "
   .. "only tls.TLSSocket(socket, { isServer = true, server = server }) does"
-N.GAP_EARLY_CLOSE_MESSAGE = "luatls gap: a client whose handshake the server abandons gets the alert as its error "
-  .. "(or ECONNRESET \"socket hang up\"), not Node's ECONNRESET \"Client network socket disconnected before secure TLS "
-  .. "connection was established\""
 N.GAP_RESET_FIELDS = 'luatls gap: the ECONNRESET a TLS client gets when the peer leaves before the handshake does not '
   .. 'say where it was connecting: no host and port (nor localAddress) fields, nor path for a Unix socket; Node\'s has them'
 
