@@ -564,10 +564,17 @@ end
 -- -> the socket; or nil, the error and the socket when its TLS cannot start
 -- (SSL_new or its BIO out of memory, a context that was freed): that one
 -- connection fails, the server goes on
+-- As in Node, an accepted socket always has the server's 'error' listener:
+-- before the handshake its errors are the server's 'tlsClientError' (see
+-- TLSSocket:destroy), after it an error no script listens for is dropped
+-- rather than ending the process (a client that resets its connection).
+local function server_socket_error() end
+
 function Server:_makeSocket(handle)
   local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
   s._server = self
   s._context = self._context
+  s:on('error', server_socket_error)
   local ok, err = pcall(start_server_socket, self, s, handle)
   if not ok then
     s:destroy()
