@@ -310,9 +310,10 @@ end
 
 -- options.lookup(host, opts, cb), called as Node calls it: cb(err, address,
 -- family), or cb(err, { { address =, family = }, ... }) when opts.all is set
-local function custom_lookup(self, lookup, host, family, port)
+local function custom_lookup(self, lookup, host, family, port, hints)
   local answered = false
-  lookup(host, family ~= 0 and { family = family, hints = 0 } or { all = true, hints = 0 }, function(err, address, fam)
+  hints = hints or 0
+  lookup(host, family ~= 0 and { family = family, hints = hints } or { all = true, hints = hints }, function(err, address, fam)
     if answered then return end
     answered = true
     local list = type(address) == 'table' and address or { { address = address, family = fam } }
@@ -330,6 +331,8 @@ function Socket:connect(...)
   if type(host) ~= 'string' then error(errors.invalid_arg_type('options.host', 'of type string', host), 2) end
   local lookup, laddr, lport = options.lookup, options.localAddress, options.localPort
   if lookup ~= nil then errors.check('options.lookup', lookup, 'function') end
+  -- getaddrinfo flags for the lookup function (dns.ADDRCONFIG, ...), as in Node
+  errors.check_number('options.hints', options.hints, 0, nil, { integer = true, optional = true })
   if laddr ~= nil and (type(laddr) ~= 'string' or core.isip(laddr) == 0) then error(invalid_ip(laddr), 2) end
   if lport ~= nil then lport = check_port(errors.check('options.localPort', lport, 'number'), 'options.localPort') end
   if path and (laddr or lport) then
@@ -349,14 +352,16 @@ function Socket:connect(...)
   if core.isip(host) ~= 0 then
     self:_connectTo(host, port)
   elseif lookup then
-    custom_lookup(self, lookup, host, family, port)
+    custom_lookup(self, lookup, host, family, port, options.hints)
   else
     core.getaddrinfo(host, family, function(err, list) resolved(self, host, port, err, list) end)
   end
   return self
 end
 
--- the signal option: aborting destroys the socket with an AbortError, as in Node
+-- the signal option: aborting destroys the socket with an AbortError, as in
+-- Node, whose stream layer listens at once (an abort right after the socket is
+-- made is not lost); a signal aborted before fails it on the next tick
 function Socket:_abortWith(signal)
   local stop
   local function onabort()
@@ -364,11 +369,8 @@ function Socket:_abortWith(signal)
     if not self.destroyed then self:destroy(abort.abort_error(signal)) end
   end
   if signal.aborted then return nextTick(onabort) end
-  nextTick(function()
-    if self.destroyed then return end
-    stop = abort.listen(signal, onabort)
-    self:once('close', stop)
-  end)
+  stop = abort.listen(signal, onabort)
+  self:once('close', stop)
 end
 
 function net.createConnection(...)

@@ -40,17 +40,36 @@ tls.checkServerIdentity = identity.checkServerIdentity
 -- renegotiate without end
 local limits = { CLIENT_RENEG_LIMIT = 3, CLIENT_RENEG_WINDOW = 600 }
 
--- tls.rootCertificates: the default trusted roots as PEM strings, read when first asked for
+-- a read-only view of a list, as Node's frozen arrays: reads, #, ipairs and
+-- pairs see the list, a write raises
+local function frozen(list)
+  return setmetatable({}, {
+    __index = list,
+    __len = function() return #list end,
+    __pairs = function() return next, list, nil end,
+    __newindex = function(_, k)
+      error(errors.new(nil, ("Cannot assign to read only property '%s' of a frozen list"):format(tostring(k)),
+        nil, 'TypeError'), 2)
+    end,
+    __metatable = false,
+  })
+end
+
+-- tls.rootCertificates: the default trusted roots as PEM strings, read when
+-- first asked for; frozen, and the field cannot be replaced, as in Node
+local roots
 setmetatable(tls, {
-  __index = function(t, k)
+  __index = function(_, k)
     if limits[k] ~= nil then return limits[k] end
     if k == 'rootCertificates' then
-      local list = core.root_certificates()
-      rawset(t, k, list)
-      return list
+      roots = roots or frozen(core.root_certificates())
+      return roots
     end
   end,
   __newindex = function(t, k, v)
+    if k == 'rootCertificates' then
+      error(errors.new(nil, 'Cannot set property rootCertificates, which has only a getter', nil, 'TypeError'), 2)
+    end
     if limits[k] == nil then return rawset(t, k, v) end
     limits[k] = errors.check_number('tls.' .. k, v, 0)
   end,
@@ -137,6 +156,22 @@ function TLSSocket:_wrap(socket)
   return handle, nil
 end
 
+-- enableTrace (this socket's option, else its server's), else --trace-tls,
+-- which warns once, as Node does
+local trace_warned = false
+local function trace_option(o, server)
+  local v = o.enableTrace
+  if v == nil and server then v = server._tlsOptions.enableTrace end
+  if v == nil and tls._traceTls then
+    if not trace_warned then
+      trace_warned = true
+      io.stderr:write('(luatls) Warning: Enabling --trace-tls can expose sensitive data in the resulting log.\n')
+    end
+    v = true
+  end
+  return v
+end
+
 -- starts the handshake on the handle this socket has
 function TLSSocket:_startTLS(is_server, prefix)
   local o = self._tlsOptions
@@ -150,7 +185,7 @@ function TLSSocket:_startTLS(is_server, prefix)
     request, reject, prefix, self._upgraded)
   -- enableTrace (the option, the server's option, or enableTrace() called before the SSL existed)
   self._tlsStarted = true
-  if o.enableTrace or self._traceWanted or (server and server._tlsOptions.enableTrace) then
+  if self._traceWanted or trace_option(o, server) then
     self._handle:enable_trace()
   end
   if not is_server then
@@ -310,12 +345,12 @@ end
 
 function TLSSocket:destroy(err)
   if self._hsTimer then self._hsTimer:close(); self._hsTimer = nil end
-  -- a renegotiation that can no longer finish answers its callbacks, first
+  -- a renegotiation that fails with an error answers its callbacks with it,
+  -- first; one that a plain close cuts short is not answered, as in Node
   local cbs = not self.destroyed and self._renegCallbacks
   if cbs then
     self._renegCallbacks = nil
-    local e = err or errors.new('ERR_SOCKET_CLOSED', 'Socket is closed')
-    process.nextTick(function() for _, cb in ipairs(cbs) do cb(e) end end)
+    if err then process.nextTick(function() for _, cb in ipairs(cbs) do cb(err) end end) end
   end
   -- a server's socket that fails before its handshake completes is the
   -- server's 'tlsClientError', as in Node
@@ -437,16 +472,18 @@ end
 
 function tls.connect(...)
   local options, cb = connect_args(...)
-  if options.socket == nil then
-    options.host = options.host or 'localhost'
-    if options.path == nil then net._check_port(options.port, 'Port') end
-  end
+  -- as Node: the options and the context first, the port after
   errors.check_number('options.minDHSize', options.minDHSize, 1, nil, { optional = true })
   errors.check('options.enableTrace', options.enableTrace, 'boolean', true)
   if options.checkServerIdentity ~= nil then
     errors.check('options.checkServerIdentity', options.checkServerIdentity, 'function')
   end
+  if options.ciphers == nil then options.ciphers = tls.DEFAULT_CIPHERS end
   local ctx = options.secureContext or tls.createSecureContext(options)
+  if options.socket == nil then
+    options.host = options.host or 'localhost'
+    if options.path == nil then net._check_port(options.port, 'Port') end
+  end
   if options.pskCallback ~= nil then errors.check('options.pskCallback', options.pskCallback, 'function') end
   tls._checkSession(options.session)
   local sni = tls._sniOf(options.servername)
@@ -506,7 +543,12 @@ end
 local function start_server_socket(self, s, handle)
   s:_startTLS(true)
   local hint = self._tlsOptions.pskIdentityHint
-  if hint then handle:set_psk_hint(hint) end
+  if hint and not handle:set_psk_hint(hint) then
+    -- as Node: that connection fails ('tlsClientError'), the server goes on
+    process.nextTick(function()
+      s:destroy(errors.new('ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED', 'Failed to set PSK identity hint'))
+    end)
+  end
   if self._handshakeTimeout > 0 then
     local t = core.timer()
     s._hsTimer = t
@@ -522,10 +564,17 @@ end
 -- -> the socket; or nil, the error and the socket when its TLS cannot start
 -- (SSL_new or its BIO out of memory, a context that was freed): that one
 -- connection fails, the server goes on
+-- As in Node, an accepted socket always has the server's 'error' listener:
+-- before the handshake its errors are the server's 'tlsClientError' (see
+-- TLSSocket:destroy), after it an error no script listens for is dropped
+-- rather than ending the process (a client that resets its connection).
+local function server_socket_error() end
+
 function Server:_makeSocket(handle)
   local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
   s._server = self
   s._context = self._context
+  s:on('error', server_socket_error)
   local ok, err = pcall(start_server_socket, self, s, handle)
   if not ok then
     s:destroy()
@@ -549,6 +598,7 @@ tls.SecurePair = SecurePair
 tls.CleartextStream = TLSSocket
 
 function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized)
+  secure_context.check(context, 2)
   local pair = SecurePair()
   local encrypted = stream.Duplex()
   local bridge = stream.Duplex()   -- the cleartext socket's transport

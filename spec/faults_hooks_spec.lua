@@ -229,7 +229,7 @@ describe('faults in scripts and hooks', function()
       { { ciphers = 42 }, 'options.ciphers' },
       { { ALPNProtocols = { ('x'):rep(300) } }, 'options.ALPNProtocols[1]' },
       { { ALPNProtocols = { '' } }, 'options.ALPNProtocols[1]' },
-      { { dhparam = 'not PEM' }, 'dhparam' },
+      { { dhparam = H.cert('dhparam-small.pem') }, 'dhparam' },
       { { ecdhCurve = 'nope' }, 'ecdhCurve' },
       { { ca = 'not PEM' }, 'ca' },
     }

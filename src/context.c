@@ -118,11 +118,15 @@ static int context_set_cert(lua_State *L) {
   return 0;
 }
 
-/* ctx:add_ca(pem): every certificate in the text becomes trusted */
+static X509_STORE *own_store(SSL_CTX *ctx);
+
+/* ctx:add_ca(pem): every certificate in the text becomes trusted, in this
+   context only (a context still on the shared default store gets a copy) */
 static int context_add_ca(lua_State *L) {
   SSL_CTX *ctx = lt_checkcontext(L, 1);
+  X509_STORE *store = own_store(ctx);
+  if (store == NULL) return raise_ssl(L, "no CA store");
   BIO *bio = checkbio(L, 2);
-  X509_STORE *store = SSL_CTX_get_cert_store(ctx);
   int n = 0;
   X509 *x;
   ERR_clear_error();
@@ -178,6 +182,15 @@ static X509_STORE *copy_of_default(void) {
     }
   }
   return to;
+}
+
+/* the context's store, first copied if it is the shared default one */
+static X509_STORE *own_store(SSL_CTX *ctx) {
+  X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+  if (store == NULL || store != default_store()) return store;
+  X509_STORE *copy = copy_of_default();
+  if (copy != NULL) SSL_CTX_set_cert_store(ctx, copy);   /* frees our reference to the shared one */
+  return copy;
 }
 
 /* ctx:use_default_ca(private): the shared default store, or a copy that this
@@ -289,7 +302,8 @@ static int context_set_sigalgs(lua_State *L) {
   return 0;
 }
 
-/* ctx:set_dhparam(pem | 'auto') -> bits of the parameters */
+/* ctx:set_dhparam(pem | 'auto') -> bits of the parameters (0 for 'auto'), or
+   nil when the text holds no parameters (Node discards such a dhparam) */
 static int context_set_dhparam(lua_State *L) {
   SSL_CTX *ctx = lt_checkcontext(L, 1);
   ERR_clear_error();
@@ -301,7 +315,11 @@ static int context_set_dhparam(lua_State *L) {
   BIO *bio = checkbio(L, 2);
   EVP_PKEY *dh = PEM_read_bio_Parameters(bio, NULL);
   BIO_free(bio);
-  if (dh == NULL) return raise_ssl(L, "no DH parameters found");
+  if (dh == NULL) {
+    ERR_clear_error();
+    lua_pushnil(L);
+    return 1;
+  }
   int bits = EVP_PKEY_get_bits(dh);
   if (bits < 1024) {
     EVP_PKEY_free(dh);
@@ -377,7 +395,7 @@ static int context_build_chains(lua_State *L) {
     do {
       STACK_OF(X509) *chain = NULL;
       SSL_CTX_get0_chain_certs(ctx, &chain);
-      if (SSL_CTX_get0_certificate(ctx) && sk_X509_num(chain) == 0 &&
+      if (SSL_CTX_get0_certificate(ctx) && sk_X509_num(chain) <= 0 &&
           SSL_CTX_build_cert_chain(ctx, SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR) > 0)
         built++;
     } while (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT));
@@ -386,6 +404,17 @@ static int context_build_chains(lua_State *L) {
   SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
   lua_pushinteger(L, built);
   return 1;
+}
+
+/*
+** ctx:allow_partial_chain(): an intermediate in the trust store is a trust
+** anchor of its own (X509_V_FLAG_PARTIAL_CHAIN). Set on the context's verify
+** parameters, which every SSL copies, not on the store, which may be shared.
+*/
+static int context_allow_partial_chain(lua_State *L) {
+  SSL_CTX *ctx = lt_checkcontext(L, 1);
+  X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_PARTIAL_CHAIN);
+  return 0;
 }
 
 static int context_check_key(lua_State *L) {
@@ -480,8 +509,9 @@ static int context_gc(lua_State *L) {
 static const luaL_Reg context_methods[] = {
   {"set_key", context_set_key}, {"set_cert", context_set_cert},
   {"add_ca", context_add_ca}, {"use_default_ca", context_use_default_ca},
+  {"addCACert", context_add_ca},   /* Node's name: secureContext.context:addCACert(pem) */
   {"check_key", context_check_key}, {"set_versions", context_set_versions},
-  {"build_chains", context_build_chains},
+  {"build_chains", context_build_chains}, {"allow_partial_chain", context_allow_partial_chain},
   {"set_ciphers", context_set_ciphers}, {"set_ciphersuites", context_set_ciphersuites},
   {"set_options", context_set_options}, {"set_pfx", context_set_pfx},
   {"add_crl", context_add_crl}, {"set_groups", context_set_groups},

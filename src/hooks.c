@@ -44,9 +44,21 @@ int lt_hooks_take_error(lt_stream *s, lt_failure *f) {
 
 /* ---------- certificate callback: SNI and OCSPRequest ---------- */
 
-/* Copies a context's certificates, keys, chains and trust into one SSL, as Node does. */
+/* whether a context has a certificate with its key */
+static int has_certificate(SSL_CTX *ctx) {
+  if (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST)) {
+    do {
+      if (SSL_CTX_get0_certificate(ctx) && SSL_CTX_get0_privatekey(ctx)) return 1;
+    } while (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT));
+  }
+  return 0;
+}
+
+/* Copies a context's certificates, keys, chains and trust into one SSL, as Node does.
+   A context without a certificate fails as it does in Node, where OpenSSL is
+   handed its null certificate ("passed a null parameter"). */
 static int use_context(SSL *ssl, SSL_CTX *ctx) {
-  int ok = 1;
+  int ok = 1, found = 0;
   SSL_certs_clear(ssl);
   if (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST)) {
     do {
@@ -54,10 +66,13 @@ static int use_context(SSL *ssl, SSL_CTX *ctx) {
       EVP_PKEY *key = SSL_CTX_get0_privatekey(ctx);
       STACK_OF(X509) *chain = NULL;
       SSL_CTX_get0_chain_certs(ctx, &chain);
-      if (x && key)
+      if (x && key) {
+        found = 1;
         ok = ok && SSL_use_certificate(ssl, x) && SSL_use_PrivateKey(ssl, key) && SSL_set1_chain(ssl, chain);
+      }
     } while (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT));
   }
+  if (!found) return SSL_use_certificate(ssl, NULL);
   SSL_set1_verify_cert_store(ssl, SSL_CTX_get_cert_store(ctx));
   STACK_OF(X509_NAME) *cas = SSL_CTX_get_client_CA_list(ctx);
   if (cas) SSL_set_client_CA_list(ssl, SSL_dup_CA_list(cas));
@@ -123,6 +138,14 @@ static int stream_cert_done(lua_State *L) {
   const char *ocsp = luaL_optlstring(L, 3, NULL, &n);
   if (s->cert_state != CERT_RUNNING) {
     lt_push_error(L, "ERR_MULTIPLE_CALLBACK", "Callback called multiple times");
+    return lua_error(L);
+  }
+  /* a context without a certificate: OpenSSL's own error for it, raised
+     here so that the script can end the connection as Node does */
+  if (ctx && !has_certificate(ctx)) {
+    ERR_clear_error();
+    SSL_use_certificate(s->ssl, NULL);
+    if (!lt_push_ssl_queue_error(L)) lt_push_error(L, "ERR_OSSL_UNKNOWN", "passed a null parameter");
     return lua_error(L);
   }
   if (ctx) {
@@ -489,10 +512,13 @@ static int stream_set_key_cert(lua_State *L) {
   return 0;
 }
 
+/* s:set_psk_hint(hint) -> whether OpenSSL took it (at most 128 bytes) */
 static int stream_set_psk_hint(lua_State *L) {
   lt_stream *s = hooked(L);
-  SSL_use_psk_identity_hint(s->ssl, luaL_checkstring(L, 2));
-  return 0;
+  int ok = SSL_use_psk_identity_hint(s->ssl, luaL_checkstring(L, 2));
+  ERR_clear_error();
+  lua_pushboolean(L, ok);
+  return 1;
 }
 
 /* A full handshake, so that a new certificate request is answered; sends the

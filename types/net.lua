@@ -15,11 +15,11 @@ local net = {}
 ---@field keepAliveInitialDelay number? With `keepAlive`: milliseconds of idleness before the first probe (whole seconds are used; default 0, the system's).
 ---@field signal util.AbortSignal|table? Aborting it destroys the socket with an `ABORT_ERR` error (`name` `'AbortError'`, `cause` the reason); any table with a boolean `aborted` and `on`/`once` or `addEventListener` serves, anything else raises `ERR_INVALID_ARG_TYPE`.
 
----What a `lookup` option is called with: `{ family = 4|6, hints = 0 }`, or `{ all = true, hints = 0 }` when no family was asked for.
+---What a `lookup` option is called with: `{ family = 4|6, hints = h }`, or `{ all = true, hints = h }` when no family was asked for (`h` the `hints` option, else 0).
 ---@class net.LookupRequest
 ---@field family (4|6)? The family asked for (the `family` option).
 ---@field all boolean? Answer with every address: `cb(err, { { address =, family = }, ... })`.
----@field hints integer Always 0 (no `getaddrinfo` flags).
+---@field hints integer The `hints` option (`getaddrinfo` flags such as `dns.ADDRCONFIG`), 0 without one.
 
 ---Options of `net.connect` and `socket:connect`.
 ---@class net.ConnectOptions: net.SocketOptions
@@ -27,6 +27,7 @@ local net = {}
 ---@field host string? Default `'localhost'`; a name is looked up off the loop.
 ---@field path string? A Unix domain socket to connect to instead (it wins over `port`): a missing file fails with `ENOENT`, one no server listens on with `ECONNREFUSED`; not a string: `ERR_INVALID_ARG_TYPE`; with `localAddress` or `localPort`: `ERR_INVALID_ARG_VALUE`.
 ---@field family 0|4|6|"IPv4"|"IPv6"? Only addresses of that family (0: any).
+---@field hints integer? `getaddrinfo` flags handed to the `lookup` function (an integer >= 0; default 0).
 ---@field lookup (fun(hostname: string, options: net.LookupRequest, cb: fun(err: any, address: string|dns.LookupAddress[]|nil, family: (4|6)?)))? A resolver used instead of the system's, called as Node calls it (`require('dns').lookup` fits); not called for an IP address. An answer that is not an IP address fails with `ERR_INVALID_IP_ADDRESS`.
 ---@field localAddress string? An IP address to bind to before connecting (else `ERR_INVALID_IP_ADDRESS`); a failed bind is the `'error'`, with `syscall` `'bind'`.
 ---@field localPort integer? A port to bind to before connecting: a number 0-65535 (not a number: `ERR_INVALID_ARG_TYPE`; out of range: `ERR_SOCKET_BAD_PORT`).

@@ -8,7 +8,7 @@
 ---@field DEFAULT_ECDH_CURVE string Default `ecdhCurve` (`'auto'`).
 ---@field CLIENT_RENEG_LIMIT integer Renegotiations a peer may start per window (3).
 ---@field CLIENT_RENEG_WINDOW number The window, in seconds (600).
----@field rootCertificates string[] The default trusted roots, as PEM strings (read when first asked for).
+---@field rootCertificates string[] The default trusted roots, as PEM strings (read when first asked for; read-only).
 local tls = {}
 
 ---@alias tls.Version "TLSv1"|"TLSv1.1"|"TLSv1.2"|"TLSv1.3"
@@ -25,12 +25,13 @@ local tls = {}
 
 ---The options of `tls.createSecureContext`, taken by servers and clients too.
 ---@class tls.SecureContextOptions
----@field key string|(string|tls.KeyObject)[]|tls.KeyObject? Private keys, PEM (RSA and ECDSA side by side).
+---@field key string|(string|tls.KeyObject)[]|false? Private keys, PEM (RSA and ECDSA side by side); false (or '', 0): none.
 ---@field passphrase string? For encrypted keys and `pfx`.
----@field cert string|string[]? Certificates, PEM; the certificates after the first in one text are its chain.
+---@field cert string|string[]|false? Certificates, PEM; the certificates after the first in one text are its chain; false: none.
 ---@field pfx string|(string|tls.PfxObject)[]|tls.PfxObject? PKCS#12 data: key, certificate and chain.
----@field ca string|string[]? Trusted certificates, PEM; default: the system's store plus `LUATLS_EXTRA_CA_CERTS`.
+---@field ca string|string[]|false? Trusted certificates, PEM; default (or false): the system's store plus `LUATLS_EXTRA_CA_CERTS`.
 ---@field crl string|string[]? Certificate revocation lists, PEM; the whole chain is then checked.
+---@field allowPartialTrustChain boolean? Every `ca` certificate is a trust anchor, an intermediate too (default false).
 ---@field ciphers string? One OpenSSL cipher string for both versions (`TLS_*` are TLS 1.3 suites); default `tls.DEFAULT_CIPHERS`.
 ---@field ecdhCurve string? Key-exchange groups, as `'X25519:P-256'`; default `'auto'`.
 ---@field dhparam string? PEM DH parameters, or `'auto'` for OpenSSL's groups.
@@ -66,7 +67,7 @@ local tls = {}
 ---@field ALPNCallback (fun(info: tls.ALPNCallbackInfo): string?)? Picks one of the offered protocols, or nil to refuse.
 ---@field NPNProtocols string[]|string? The older extension, TLS 1.2.
 ---@field pskCallback (fun(socket: tls.TLSSocket, identity: string): string?)? The key for an identity, or nil.
----@field pskIdentityHint string? Sent to TLS 1.2 PSK clients.
+---@field pskIdentityHint string? Sent to TLS 1.2 PSK clients (at most 128 bytes, else each connection fails).
 ---@field sessionTimeout number? Seconds a session lives (300).
 ---@field ticketKeys string? 48 bytes: key name, HMAC key, AES key.
 ---@field enableTrace boolean? OpenSSL's trace of every connection's handshake messages, on stderr (as `socket:enableTrace()`).
@@ -162,8 +163,16 @@ local tls = {}
 ---A `SecureContext` (one OpenSSL `SSL_CTX`) that servers and clients can share.
 ---@class tls.SecureContext: luatls.Object
 ---@overload fun(ctx: userdata): tls.SecureContext
----@field context userdata The OpenSSL context (for luatls's own use).
+---@field context tls.NativeContext The OpenSSL context.
 tls.SecureContext = {}
+
+---The OpenSSL context of a `SecureContext` (`secureContext.context`).
+---@class tls.NativeContext
+local NativeContext = {}
+
+---Trusts the certificates of a PEM text too, in this context only (Node's `addCACert`).
+---@param pem string
+function NativeContext:addCACert(pem) end
 
 ---A TLS socket: a `net.Socket` whose data is encrypted. `tls.TLSSocket(socket, options)`
 ---wraps a connected socket (STARTTLS) or any duplex.

@@ -42,7 +42,8 @@ end
 
 function M.invalid_arg_value(name, value, reason)
   return M.new('ERR_INVALID_ARG_VALUE',
-    ("The argument '%s' %s. Received %s"):format(name, reason or 'is invalid', describe(value)),
+    ("The %s '%s' %s. Received %s"):format(name:find('.', 1, true) and 'property' or 'argument', name,
+      reason or 'is invalid', describe(value)),
     { option = name }, 'TypeError')
 end
 
@@ -53,9 +54,10 @@ function M.bad_port(name, value)
 end
 
 -- The value of "x" is out of range. It must be >= 0. Received NaN
-function M.out_of_range(name, range, value)
-  return M.new('ERR_OUT_OF_RANGE',
-    ('The value of "%s" is out of range. It must be %s. Received %s'):format(name, range, repr(value)),
+-- (what: another subject than 'The value of "x" is out of range', as Node words some)
+function M.out_of_range(name, range, value, what)
+  what = what or ('The value of "%s" is out of range'):format(name)
+  return M.new('ERR_OUT_OF_RANGE', ('%s. It must be %s. Received %s'):format(what, range, repr(value)),
     { option = name }, 'RangeError')
 end
 

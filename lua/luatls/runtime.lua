@@ -261,6 +261,7 @@ Usage: luatls [options] [script.lua | -] [arguments]
   --tls-max-v1.2, --tls-max-v1.3   the default maximum TLS version
   --use-openssl-ca                 trust OpenSSL's CA store (the default)
   --tls-keylog=FILE                append TLS key material to FILE (NSS key log format)
+  --trace-tls                      trace every TLS connection on stderr (enableTrace)
 
 Environment: LUATLS_EXTRA_CA_CERTS=FILE adds trusted CAs; SSLKEYLOGFILE=FILE logs TLS
 keys as --tls-keylog does; LUATLS_PATH adds module paths; LUATLS_TRACE_INTERNALS=1
@@ -271,25 +272,37 @@ from standard input when that is not a terminal.
 Documentation: doc/ in the source tree.
 ]]
 
--- Node's TLS flags: they set the tls module's defaults before the script runs
-local TLS_FLAGS = {
-  ['--tls-min-v1.0'] = { 'DEFAULT_MIN_VERSION', 'TLSv1' },
-  ['--tls-min-v1.1'] = { 'DEFAULT_MIN_VERSION', 'TLSv1.1' },
-  ['--tls-min-v1.2'] = { 'DEFAULT_MIN_VERSION', 'TLSv1.2' },
-  ['--tls-min-v1.3'] = { 'DEFAULT_MIN_VERSION', 'TLSv1.3' },
-  ['--tls-max-v1.2'] = { 'DEFAULT_MAX_VERSION', 'TLSv1.2' },
-  ['--tls-max-v1.3'] = { 'DEFAULT_MAX_VERSION', 'TLSv1.3' },
-}
+-- Node's TLS flags: they set the tls module's defaults before the script runs.
+-- As in Node, of several --tls-min-v* the lowest wins and --tls-max-v1.3 wins
+-- over --tls-max-v1.2, whatever their order.
+local MIN_FLAGS = { ['--tls-min-v1.0'] = 'TLSv1', ['--tls-min-v1.1'] = 'TLSv1.1',
+  ['--tls-min-v1.2'] = 'TLSv1.2', ['--tls-min-v1.3'] = 'TLSv1.3' }
+local MAX_FLAGS = { ['--tls-max-v1.2'] = 'TLSv1.2', ['--tls-max-v1.3'] = 'TLSv1.3' }
 
-local function tls_flag(a)
+local function tls_flag(a, seen)
   local tls = require('tls')
   local list = a:match('^%-%-tls%-cipher%-list=(.*)$')
   if list then tls.DEFAULT_CIPHERS = list return true end
   local keylog = a:match('^%-%-tls%-keylog=(.+)$')
   if keylog then tls._setKeylogFile(keylog) return true end
-  local f = TLS_FLAGS[a]
-  if f then tls[f[1]] = f[2] return true end
+  if a == '--trace-tls' then tls._traceTls = true return true end
+  seen[a] = true
+  local v = MIN_FLAGS[a] or MAX_FLAGS[a]
+  if v then
+    local key = MIN_FLAGS[a] and 'DEFAULT_MIN_VERSION' or 'DEFAULT_MAX_VERSION'
+    local cur = seen[key]
+    if cur == nil or (key == 'DEFAULT_MIN_VERSION') == (v < cur) then seen[key] = v end
+    tls[key] = seen[key]
+    return true
+  end
   return a == '--use-openssl-ca'
+end
+
+-- the flags Node refuses together (exit code 9)
+local function tls_flags_conflict(seen)
+  if seen['--tls-min-v1.3'] and seen['--tls-max-v1.2'] then
+    return 'either --tls-min-v1.3 or --tls-max-v1.2 can be used, not both'
+  end
 end
 
 -- -p: the code's values, printed as console.log prints them (nil for none)
@@ -318,6 +331,7 @@ end
 function M.main(exe, ...)
   local args = table.pack(...)
   local i, code, interactive, print_result = 1, nil, false, false
+  local seen = {}
   while i <= args.n do
     local a = args[i]
     if a == '-v' or a == '--version' then
@@ -338,8 +352,8 @@ function M.main(exe, ...)
       if not code then io.stderr:write('luatls: ', a, ' needs an argument\n'); return 9 end
       print_result = print_result or a == '-p' or a == '--print'
       i = i + 2
-    elseif a:sub(1, 6) == '--tls-' or a == '--use-openssl-ca' then
-      if not tls_flag(a) then
+    elseif a:sub(1, 6) == '--tls-' or a == '--use-openssl-ca' or a == '--trace-tls' then
+      if not tls_flag(a, seen) then
         io.stderr:write('luatls: bad option: ', a, '\n')
         return 9
       end
@@ -351,6 +365,11 @@ function M.main(exe, ...)
     else
       break
     end
+  end
+  local conflict = tls_flags_conflict(seen)
+  if conflict then
+    io.stderr:write('luatls: ', conflict, '\n')
+    return 9
   end
   if code == nil and args[i] == nil and core.isatty(0) then interactive = true end
   local script = code == nil and (args[i] or (not interactive and '-' or nil)) or nil

@@ -19,8 +19,13 @@ local function wire(name, list)
   end
   local parts = {}
   for i, p in ipairs(list) do
-    if type(p) ~= 'string' or #p == 0 or #p > 255 then
+    if type(p) ~= 'string' or #p == 0 then
       error(errors.invalid_arg_value(('options.%s[%d]'):format(name, i), p, 'must be a string of 1 to 255 bytes'), 4)
+    end
+    if #p > 255 then
+      -- Node's words, and its index from 0
+      error(errors.out_of_range(('options.%s[%d]'):format(name, i), '<= 255', #p,
+        ('The byte length of the protocol at index %d exceeds the maximum length'):format(i - 1)), 4)
     end
     parts[#parts + 1] = string.char(#p) .. p
   end
@@ -107,19 +112,35 @@ local function run_hook(state, fail, f, ...)
 end
 tls._hookOnce, tls._runHook = once, run_hook
 
+-- An error the SNI or OCSP callback answers with (or finds in the answer)
+-- ends the connection as Node ends it: destroyed with that error (the
+-- server's 'tlsClientError'), no alert sent. The handshake stays paused until
+-- then: destroyed on the next tick, outside OpenSSL, whose failure would send
+-- an alert. A hook that raises fails the handshake instead (cert_fail).
+local function refuse(s, err)
+  err = errors.from(err)
+  process.nextTick(function() if not s.destroyed then s:destroy(err) end end)
+end
+
+-- cert_done, or the connection refused when OpenSSL cannot use the context
+local function cert_done(s, ctx, response)
+  local ok, err = pcall(s._handle.cert_done, s._handle, ctx and ctx.context, response)
+  if not ok then refuse(s, err) end
+end
+
 -- answers the certificate callback once: OCSPRequest listeners come after SNI
 local function finish_cert(s, ctx, ocsp)
   local server = s._server
   if not ocsp or server:listenerCount('OCSPRequest') == 0 then
-    return s._handle:cert_done(ctx and ctx.context)
+    return cert_done(s, ctx)
   end
   local sc = (ctx or server._context).context
   local cb, state = once(s, function(err, response)
-    if err then return s._handle:cert_fail(err) end
+    if err then return refuse(s, err) end
     if response ~= nil and type(response) ~= 'string' then
-      return s._handle:cert_fail(errors.invalid_arg_type('response', 'a string or nil', response))
+      return refuse(s, errors.invalid_arg_type('response', 'a string or nil', response))
     end
-    s._handle:cert_done(ctx and ctx.context, response)
+    cert_done(s, ctx, response)
   end)
   run_hook(state, function(e) s._handle:cert_fail(e) end,
     server.emit, server, 'OCSPRequest', sc:certificate_der(), sc:issuer_der(), cb)
@@ -134,10 +155,15 @@ handlers.certcb = function(s, servername, ocsp)
     return finish_cert(s, server:_findContext(servername), ocsp)
   end
   local cb, state = once(s, function(err, ctx)
-    if err then return s._handle:cert_fail(err) end
+    if err then return refuse(s, err) end
     if ctx ~= nil and getmetatable(ctx) ~= tls.SecureContext then
+      -- options of a context are taken too (Node takes only a SecureContext),
+      -- but options without a certificate are what Node calls an invalid context
+      if type(ctx) ~= 'table' or (ctx.cert == nil and ctx.pfx == nil) then
+        return refuse(s, errors.new(nil, 'Invalid SNI context', nil, 'TypeError'))
+      end
       local ok, made = pcall(tls.createSecureContext, ctx)
-      if not ok then return s._handle:cert_fail(made) end
+      if not ok then return refuse(s, made) end
       ctx = made
     end
     finish_cert(s, ctx, ocsp)
@@ -356,8 +382,10 @@ end
 
 function TLSSocket:disableRenegotiation() self._renegotiationDisabled = true end
 
-function TLSSocket:getFinished() return open(self) and self._handle:finished(false) or nil end
-function TLSSocket:getPeerFinished() return open(self) and self._handle:finished(true) or nil end
+-- nil until the TLS layer exists (right after tls.connect), as Node's undefined
+local function started(s) return open(s) and s._tlsStarted end
+function TLSSocket:getFinished() return started(self) and self._handle:finished(false) or nil end
+function TLSSocket:getPeerFinished() return started(self) and self._handle:finished(true) or nil end
 function TLSSocket:getTLSTicket() return open(self) and self._handle:tls_ticket() or nil end
 
 function TLSSocket:exportKeyingMaterial(length, label, context)
@@ -366,11 +394,17 @@ function TLSSocket:exportKeyingMaterial(length, label, context)
   errors.check('label', label, 'string')
   if context ~= nil then errors.check('context', context, 'string') end
   if not open(self) then error(errors.new('ERR_SOCKET_CLOSED', 'Socket is closed'), 2) end
+  if not self._secured then
+    error(errors.new('ERR_TLS_INVALID_STATE', 'TLS socket connection must be securely established'), 2)
+  end
   return self._handle:export_keying_material(length, label, context)
 end
 
+-- as Node: any 32-bit integer is taken, and a size OpenSSL refuses (outside
+-- 512..16384) answers false
 function TLSSocket:setMaxSendFragment(size)
-  size = errors.check_number('size', size, 512, 16384, { integer = true })
+  size = errors.check_number('size', size, -0x80000000, 0x7fffffff, { integer = true })
+  if size < 512 or size > 16384 then return false end
   return open(self) and self._handle:set_max_send_fragment(size) or false
 end
 

@@ -102,8 +102,13 @@ function Server:getTicketKeys()
   return self._context.context:ticket_keys()
 end
 
-function Server:setTicketKeys(keys)
-  errors.check('keys', keys, 'string')
+-- name: how errors call the keys (Node: 'keys' here, 'options.ticketKeys' as an option)
+function Server:setTicketKeys(keys, name)
+  name = name or 'keys'
+  errors.check(name, keys, 'string')
+  if #keys ~= 48 then
+    error(errors.invalid_arg_value(name, #keys, 'must be exactly 48 bytes'), 2)
+  end
   local ok, err = pcall(self._context.context.ticket_keys, self._context.context, keys)
   if not ok then error(errors.for_option(err, 'ticketKeys'), 2) end
 end
@@ -115,7 +120,7 @@ function Server:_sessionOptions(options)
     self._context.context:set_timeout(errors.check_number('options.sessionTimeout', options.sessionTimeout,
       0, 0x7fffffff, { integer = true }))
   end
-  if options.ticketKeys ~= nil then self:setTicketKeys(options.ticketKeys) end
+  if options.ticketKeys ~= nil then self:setTicketKeys(options.ticketKeys, 'options.ticketKeys') end
 end
 
 end

@@ -29,7 +29,6 @@ describe('test-tls-cli-min-version-1.2', function()
   end)
 
   it('the matrix\'s SSLv23_method cases under those defaults', function()
-    pending(N.GAP_SSLV23)
     assert.same({}, matrix(sslv23))
   end)
 end)

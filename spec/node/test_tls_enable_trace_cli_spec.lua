@@ -3,7 +3,6 @@ local N = require('node.common')
 
 describe('test-tls-enable-trace-cli', function()
   it('--trace-tls traces every TLS connection of the process on stderr', function()
-    pending('luatls gap: no --trace-tls command-line flag ("bad option")')
     local out, code = N.luatls({ '--trace-tls' }, [[
       local tls, fs = require('tls'), require('fs')
       local server = tls.createServer({ key = fs.readFileSync('certs/server-key.pem'),

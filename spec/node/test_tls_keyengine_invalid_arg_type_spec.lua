@@ -3,7 +3,6 @@ local tls = require('tls')
 
 describe('test-tls-keyengine-invalid-arg-type', function()
   it('privateKeyEngine and privateKeyIdentifier of the wrong type: ERR_INVALID_ARG_TYPE', function()
-    pending(require('node.common').GAP_ENGINE_TYPES)
     local ok, err = pcall(tls.createSecureContext, { privateKeyEngine = 0, privateKeyIdentifier = 'key' })
     assert.is_false(ok)
     assert.equal('ERR_INVALID_ARG_TYPE', err.code)
