@@ -36,8 +36,13 @@ function R.start(opts)
       server.pid = nil
     end
   end
+  -- SIGKILL without waiting for the process to go (stop() waits)
+  function server.kill()
+    if server.pid then os.execute('kill -9 ' .. server.pid .. ' 2>/dev/null'); server.killed, server.pid = server.pid, nil end
+  end
   -- the same server again, on the same port
   function server.restart()
+    if server.killed and not server.pid then server.pid = server.killed end
     server.stop()
     os.execute('rm -rf ' .. server.dir)
     local again = R.start({ password = opts.password, tls = opts.tls, port = port })
