@@ -64,6 +64,8 @@ describe('a fleet sharing sessions through Redis', function()
   local srv
   setup(function() srv = R.start() end)
   teardown(function() srv.cleanup() end)
+  -- each test starts from an empty Redis (no keys, no lease)
+  before_each(function() H.sh('redis-cli -p ' .. srv.port .. ' flushall') end)
 
   for _, case in ipairs({ { 'TLS 1.2 session ids', 'ids', 'TLSv1.2' }, { 'TLS 1.3 stateful sessions', 'tls13', 'TLSv1.3' } }) do
     it(case[1] .. ' made on one process resume on another', function()
@@ -109,6 +111,38 @@ describe('a fleet sharing sessions through Redis', function()
       end)
     end)
     assert.is_false(got.second)
+  end)
+
+  it("ticket keys: a cluster primary gives Redis's keys to its workers; a ticket from the worker resumes on a standalone server", function()
+    local got = {}
+    H.run(30000, function(done)
+      local servers
+      local started = false
+      local function try()
+        if started or not (servers and servers[1].port and servers[2].port) then return end
+        local k1, k2 = servers[1].keys[#servers[1].keys], servers[2].keys[#servers[2].keys]
+        if not k1 or k1 ~= k2 then return end
+        started = true
+        -- the worker may have listened before the primary had Redis's keys: wait for them too
+        connect(servers[1].port, nil, function(_, sessions)
+          connect(servers[2].port, sessions[#sessions], function(r1)
+            got.worker_to_standalone = r1
+            connect(servers[2].port, nil, function(_, sessions2)
+              connect(servers[1].port, sessions2[#sessions2], function(r2)
+                got.standalone_to_worker = r2
+                stop_all(servers, done)
+              end)
+            end)
+          end)
+        end)
+      end
+      servers = {}
+      local a = fleet(1, srv.port, 'cluster', nil, function(list) servers[1] = list[1]; try() end, try)
+      local b = fleet(1, srv.port, 'tickets', nil, function(list) servers[2] = list[1]; try() end, try)
+      servers[1], servers[2] = a[1], b[1]
+    end)
+    assert.is_true(got.worker_to_standalone)
+    assert.is_true(got.standalone_to_worker)
   end)
 
   it('ticket keys: every server follows the keys in Redis; a ticket from A resumes on B, across a rotation', function()

@@ -143,7 +143,7 @@ end
 
 function TicketKeys:_give(target)
   if not self.current then return end
-  if target.setTicketKeys == nil then return target(self.current, self.previous) end
+  if type(target) == 'function' then return target(self.current, self.previous) end
   if self.previous then target:setTicketKeys(self.previous) end
   target:setTicketKeys(self.current)
 end
