@@ -90,6 +90,7 @@ build = {
     ['luatls.repl_chunk'] = 'lua/luatls/repl_chunk.lua',
     ['luatls.runtime'] = 'lua/luatls/runtime.lua',
     ['luatls.secure_context'] = 'lua/luatls/secure_context.lua',
+    ['luatls.session_store'] = 'lua/luatls/session_store.lua',
     ['luatls.socket_stream'] = 'lua/luatls/socket_stream.lua',
     ['luatls.stream_base'] = 'lua/luatls/stream_base.lua',
     ['luatls.tick'] = 'lua/luatls/tick.lua',
