@@ -109,6 +109,7 @@ function Client:init(options)
   self._queue = {}            -- commands written, waiting for their reply, in order
   self._offline = {}          -- commands waiting for the connection
   self._subs = {}             -- channel -> true
+  self._listeners = {}        -- channel -> the 'message' listeners subscribe() added
   self._attempt = 0
   self:_connect()
 end
@@ -360,7 +361,10 @@ function Client:subscribe(channel, listener, cb)
   if listener ~= nil then errors.check('listener', listener, 'function') end
   if cb ~= nil then errors.check('callback', cb, 'function') end
   if listener then
-    self:on('message', function(ch, message) if ch == channel then listener(message, ch) end end)
+    local function wrapper(ch, message) if ch == channel then listener(message, ch) end end
+    self._listeners[channel] = self._listeners[channel] or {}
+    table.insert(self._listeners[channel], wrapper)
+    self:on('message', wrapper)
   end
   local first = not self._subs[channel]
   self._subs[channel] = true
@@ -377,7 +381,9 @@ end
 function Client:unsubscribe(channel, cb)
   errors.check('channel', channel, 'string')
   self._subs[channel] = nil
-  self:removeAllListeners('message')
+  -- the listeners subscribe() added for this channel; the script's own 'message' listeners stay
+  for _, wrapper in ipairs(self._listeners[channel] or {}) do self:removeListener('message', wrapper) end
+  self._listeners[channel] = nil
   if self.ready then
     self:_write({ args = { 'UNSUBSCRIBE', channel }, name = 'UNSUBSCRIBE', cb = cb })
   elseif cb then

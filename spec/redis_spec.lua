@@ -90,7 +90,10 @@ describe('redis client', function()
         got.fn = { channel, message }
         sub:get('x', function(err)
           got.refused = err
-          sub:quit(function() pub:quit(done) end)
+          sub:unsubscribe('news', function()
+            got.listeners = sub:listenerCount('message')
+            sub:quit(function() pub:quit(done) end)
+          end)
         end)
       end, function(err)
         assert.is_nil(err)
@@ -101,6 +104,7 @@ describe('redis client', function()
     assert.same({ 'news', 'hello' }, got.fn)
     assert.equal(1, got.receivers)
     assert.equal('ERR_REDIS_SUBSCRIBER', got.refused.code)
+    assert.equal(1, got.listeners)   -- the script's own; subscribe()'s went with unsubscribe()
   end)
 
   it('per-command timeout: ERR_REDIS_TIMEOUT while Redis is stopped, later replies still match', function()
@@ -215,6 +219,23 @@ describe('redis client with a password and TLS', function()
     assert.same({ nil, 'PONG' }, got.ping)
     assert.not_matches(SECRET, got.text, 1, true)
     assert.matches('password: <hidden>', got.text, 1, true)
+  end)
+
+  it('AUTH with a username (Redis ACL users)', function()
+    local got
+    H.run(5000, function(done)
+      local tlsopts = { ca = H.cert('ca-cert.pem') }
+      local admin = redis.createClient({ port = srv.port, password = SECRET, tls = tlsopts })
+      admin:command({ 'ACL', 'SETUSER', 'alice', 'on', '>alice-pw', '~*', '+@all' }, function(err)
+        assert.is_nil(err)
+        local alice = redis.createClient({ port = srv.port, username = 'alice', password = 'alice-pw', tls = tlsopts })
+        alice:command({ 'ACL', 'WHOAMI' }, function(_, who)
+          got = who
+          alice:quit(function() admin:quit(done) end)
+        end)
+      end)
+    end)
+    assert.equal('alice', got)
   end)
 
   it('a wrong password: the commands waiting fail with the server error', function()
