@@ -190,7 +190,16 @@ function Client:_handshake()
     if left == 0 then self:_ready() end
   end
   if left == 0 then return self:_ready() end
-  for _, args in ipairs(steps) do self:_write({ args = args, cb = step_done, name = args[1] }) end
+  -- a Redis that accepted the connection but does not answer (stopped) is a failed
+  -- connection after connectTimeout, and reconnecting follows
+  for _, args in ipairs(steps) do
+    local cmd = { args = args, cb = step_done, name = args[1] }
+    cmd.timer = timers.setTimeout(function()
+      cmd.timer = nil
+      self:_settle(cmd, timeout_error(cmd.name, o.connectTimeout))
+    end, o.connectTimeout)
+    self:_write(cmd)
+  end
 end
 
 function Client:_ready()

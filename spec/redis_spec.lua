@@ -156,6 +156,25 @@ describe('redis client', function()
     assert.same({ nil, 'OK' }, got.back)
   end)
 
+  it('a Redis that accepts but does not answer SELECT: a failed connection after connectTimeout, then a reconnection', function()
+    local got = {}
+    H.run(10000, function(done)
+      srv.pause()
+      local c = redis.createClient({ port = srv.port, db = 1, connectTimeout = 200, reconnect = { initial = 20, max = 20 } })
+      c:on('error', function(e)
+        if got.error then return end
+        got.error = e
+        srv.resume()
+      end)
+      c:on('ready', function()
+        c:ping(function(_, r) got.ping = r; c:quit(done) end)
+      end)
+    end)
+    assert.equal('ERR_REDIS_TIMEOUT', got.error.code)
+    assert.equal('SELECT', got.error.command)
+    assert.equal('PONG', got.ping)
+  end)
+
   it('without the offline queue, commands fail fast while disconnected', function()
     local got
     H.run(5000, function(done)

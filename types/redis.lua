@@ -14,7 +14,7 @@ local redis = {}
 ---@field password string? Sent with AUTH on every connection; never shown by tostring or inspect.
 ---@field db integer? SELECTed on every connection (default 0).
 ---@field tls boolean|tls.ConnectOptions? `true`, or the options of `tls.connect` (ca, cert, key, servername, …).
----@field connectTimeout number? Milliseconds for a connection (and TLS handshake) to be made (default 10000).
+---@field connectTimeout number? Milliseconds for a connection, its TLS handshake, AUTH and SELECT (default 10000).
 ---@field commandTimeout number? Milliseconds a command waits for its reply, then fails with ERR_REDIS_TIMEOUT (default: none).
 ---@field enableOfflineQueue boolean? While reconnecting, commands wait for the connection (default true); false: they fail at once with ERR_REDIS_NOT_CONNECTED.
 ---@field reconnect boolean|redis.ReconnectOptions? false: a lost connection ends the client.
