@@ -110,6 +110,7 @@ function Client:init(options)
   self._offline = {}          -- commands waiting for the connection
   self._subs = {}             -- channel -> true
   self._listeners = {}        -- channel -> the 'message' listeners subscribe() added
+  self._subWaiting = {}       -- channel -> callbacks of subscribe() waiting for the connection
   self._attempt = 0
   self:_connect()
 end
@@ -154,7 +155,7 @@ function Client:_connect()
     reader:feed(d)
     self:_drain()
   end)
-  sock:on('error', function(err) self._lastError = err end)
+  sock:on('error', function(err) if self._sock == sock then self._lastError = err end end)
   sock:on('close', function()
     timers.clearTimeout(conn_timer)
     reader:close()
@@ -177,11 +178,13 @@ function Client:_handshake()
     if failed then return end
     if err then
       failed = true
-      -- a wrong password is the script's to hear about; reconnecting follows
-      -- the commands that waited fail with it, then reconnecting follows
-      local offline = self._offline
-      self._offline = {}
-      for _, cmd in ipairs(offline) do self:_settle(cmd, err) end
+      -- refused (a wrong password, a bad db): the commands that waited fail with
+      -- Redis's answer; either way reconnecting follows
+      if err.code == 'ERR_REDIS_REPLY' then
+        local offline = self._offline
+        self._offline = {}
+        for _, cmd in ipairs(offline) do self:_settle(cmd, err) end
+      end
       self._lastError = err
       if self._sock then self._sock:destroy() end
       return
@@ -206,7 +209,12 @@ function Client:_ready()
   self.ready = true
   self._attempt = 0
   for channel in pairs(self._subs) do
-    self:_write({ args = { 'SUBSCRIBE', channel }, name = 'SUBSCRIBE', cb = function() end })
+    -- the callbacks of subscribe() calls made while not connected run once Redis confirms
+    local waiting = self._subWaiting[channel]
+    self._subWaiting[channel] = nil
+    self:_write({ args = { 'SUBSCRIBE', channel }, name = 'SUBSCRIBE', cb = function(err)
+      for _, cb in ipairs(waiting or {}) do cb(err) end
+    end })
   end
   local waiting = self._offline
   self._offline = {}
@@ -378,9 +386,12 @@ function Client:subscribe(channel, listener, cb)
   local first = not self._subs[channel]
   self._subs[channel] = true
   if first and self.ready then
-    -- written directly: the subscription is already recorded, so command() would refuse nothing
+    -- on a ready client at once; otherwise _ready() subscribes to every recorded channel
     local cmd = { args = { 'SUBSCRIBE', channel }, name = 'SUBSCRIBE', cb = cb }
     self:_write(cmd)
+  elseif cb and not self.ready then
+    self._subWaiting[channel] = self._subWaiting[channel] or {}
+    table.insert(self._subWaiting[channel], cb)
   elseif cb then
     tick.nextTick(function() cb(nil) end)
   end
