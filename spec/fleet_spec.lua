@@ -198,3 +198,64 @@ describe('a fleet sharing sessions through Redis', function()
     assert.is_true(got.new_after)
   end)
 end)
+
+describe('tls.sessionStore in one process', function()
+  local srv
+  setup(function() srv = R.start() end)
+  teardown(function() srv.cleanup() end)
+
+  it('bad options raise errors naming them', function()
+    local function fails(f)
+      local ok, e = pcall(f)
+      assert.is_false(ok)
+      return e.code, e.option
+    end
+    assert.same({ 'ERR_INVALID_ARG_TYPE', 'options.client' }, { fails(function() tls.sessionStore.redis({}) end) })
+    local fake = { command = function() end }
+    assert.same({ 'ERR_OUT_OF_RANGE', 'options.ttl' }, { fails(function() tls.sessionStore.redis({ client = fake, ttl = 0 }) end) })
+    assert.same({ 'ERR_INVALID_ARG_TYPE', 'options.prefix' },
+      { fails(function() tls.sessionStore.redis({ client = fake, prefix = 1 }) end) })
+    assert.same({ 'ERR_INVALID_ARG_TYPE', 'server' },
+      { fails(function() tls.sessionStore.redis({ client = fake }):attach('x') end) })
+    assert.same({ 'ERR_INVALID_ARG_TYPE', 'options.client' }, { fails(function() tls.sessionStore.redisTicketKeys({}) end) })
+  end)
+
+  it('counts stored sessions, hits and misses; keys carry the ttl; tostring shows no secret', function()
+    local got = {}
+    H.run(10000, function(done)
+      local redis = require('redis')
+      local client = redis.createClient({ port = srv.port })
+      local store = tls.sessionStore.redis({ client = client, prefix = 'stats:', ttl = 7 })
+      local o = H.tls_options({ maxVersion = 'TLSv1.2', secureOptions = require('crypto').constants.SSL_OP_NO_TICKET,
+        sessionIdContext = 'one' })
+      local a = store:attach(tls.createServer(o, function(s) s:_end('a') end))
+      client:once('ready', function()
+        a:listen(0, '127.0.0.1', function()
+          local port = a:address().port
+          connect(port, nil, function(_, sessions)
+            connect(port, sessions[#sessions], function(r1)
+              got.resumed = r1
+              client:keys('stats:session:*', function(_, keys)
+                got.keys = keys
+                client:ttl(keys[1], function(_, ttl)
+                  got.ttl = ttl
+                  got.text = tostring(store)
+                  got.stats = store.stats
+                  a:close()
+                  client:quit(done)
+                end)
+              end)
+            end)
+          end)
+        end)
+      end)
+    end)
+    assert.is_true(got.resumed)
+    assert.equal(1, #got.keys)
+    assert.truthy(got.ttl > 0 and got.ttl <= 7)
+    -- the miss: the first ClientHello's session id, random as TLS 1.3 clients send it
+    -- (middlebox compatibility), which a TLS 1.2 server looks up
+    assert.same({ stored = 1, hits = 1, misses = 1, errors = 0 }, got.stats)
+    assert.equal('RedisSessionStore { prefix: "stats:", ttl: 7, timeout: 50 }', got.text)
+  end)
+end)
