@@ -12,7 +12,7 @@ WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 # the first time, so pkg-config runs once per make, not once per compile.
 once = $(if $(filter undefined,$(origin $(1))),$(eval $(1) := $$(shell $(2) 2>/dev/null)))$($(1))
 DEPS_CFLAGS = $(call once,_pc_cflags,pkg-config --cflags $(LUA_PC) openssl libedit)
-DEPS_LIBS   = -lev $(call once,_pc_libs,pkg-config --libs openssl libedit) -lpthread
+DEPS_LIBS   = -lev -lhiredis $(call once,_pc_libs,pkg-config --libs openssl libedit) -lpthread
 LUA_LIBS    = $(call once,_pc_lua_libs,pkg-config --libs $(LUA_PC)) -lm -ldl
 LUADIR      := $(PREFIX)/share/luatls/lua
 LUA_CMOD    := $(PREFIX)/lib/x86_64-linux-gnu/lua/5.4
@@ -20,7 +20,7 @@ MANDIR      := $(PREFIX)/share/man/man1
 VERSION     := $(shell sed -n 's/^\#define LT_VERSION "\(.*\)"$$/\1/p' src/luatls.h)
 DEB         := build/luatls_$(VERSION)_amd64.deb
 
-CORE_SRC := src/module.c src/core.c src/loop.c src/stream.c src/tcp.c src/dns.c src/context.c src/tls.c src/x509.c src/process.c src/repl.c src/hooks.c src/session.c src/bio.c src/ipc.c src/x509gen.c src/scratch.c
+CORE_SRC := src/module.c src/core.c src/loop.c src/stream.c src/tcp.c src/dns.c src/context.c src/tls.c src/x509.c src/process.c src/repl.c src/hooks.c src/session.c src/bio.c src/ipc.c src/x509gen.c src/scratch.c src/redis.c
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
 PIC_OBJ  := $(CORE_SRC:src/%.c=$(BUILD)/pic/%.o)
 HEADERS  := $(wildcard src/*.h)
@@ -28,7 +28,7 @@ HEADERS  := $(wildcard src/*.h)
 # Debian packages the build, the tests and the demo need
 PACKAGES := gcc make pkg-config libssl-dev openssl liblua5.4-dev lua5.4 libev-dev \
             lua-busted libedit-dev gnutls-bin curl valgrind python3 bsdutils ca-certificates \
-            luarocks groff-base
+            luarocks groff-base redis-server libhiredis-dev
 # peers that may come from elsewhere than Debian: command, then the package to install
 PEERS := node:nodejs
 

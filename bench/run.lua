@@ -270,4 +270,7 @@ steps.main(function()
   local lines = speed()
   print('')
   print_table(lines)
+  -- S8, sessions shared through Redis: bench/s8-redis.lua, its own table
+  print('')
+  io.write((run(LUATLS, { 'bench/s8-redis.lua', QUICK and 'quick' or 'full' })))
 end)

@@ -200,6 +200,23 @@ function cluster.rotateTicketKeys()
   rotate()
 end
 
+-- cluster.setTicketKeys(current[, previous]): keys made elsewhere (a fleet's Redis:
+-- tls.sessionStore.redisTicketKeys) for every worker, now and forked later
+function cluster.setTicketKeys(current, previous)
+  if not cluster.isPrimary then
+    error(errors.new('ERR_INVALID_STATE', 'Only the primary sets the ticket keys'), 2)
+  end
+  for name, k in pairs({ current = current, previous = previous or '' }) do
+    if type(k) ~= 'string' or (#k ~= 48 and not (name == 'previous' and k == '')) then
+      error(errors.new('ERR_INVALID_ARG_VALUE', ('The "%s" ticket keys must be 48 bytes'):format(name), { option = name }), 2)
+    end
+  end
+  keys.prev, keys.cur = previous, current
+  for _, w in pairs(cluster.workers) do
+    if w:isConnected() then w._channel.send(keys_message()) end
+  end
+end
+
 ---------------------------------------------------------------------------
 -- primary
 ---------------------------------------------------------------------------

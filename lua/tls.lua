@@ -616,6 +616,8 @@ end
 
 require('luatls.tls_hooks')(tls, TLSSocket, handlers, Server)
 require('luatls.tls_session')(tls, TLSSocket, handlers, Server)
+-- sessions and ticket keys shared by a fleet through Redis (doc/scaling.md)
+tls.sessionStore = require('luatls.session_store')
 function TLSSocket:_secureServer()
   mark_secured(self)
   server_secure(self)

@@ -45,6 +45,7 @@ external_dependencies = {
   OPENSSL = { header = 'openssl/ssl.h', library = 'ssl' },
   LIBEV = { header = 'ev.h', library = 'ev' },
   LIBEDIT = { header = 'editline/readline.h', library = 'edit' },
+  HIREDIS = { header = 'hiredis/hiredis.h', library = 'hiredis' },
 }
 
 build = {
@@ -56,12 +57,12 @@ build = {
         'src/module.c', 'src/core.c', 'src/loop.c', 'src/stream.c', 'src/tcp.c', 'src/dns.c',
         'src/context.c', 'src/tls.c', 'src/x509.c', 'src/process.c', 'src/repl.c',
         'src/hooks.c', 'src/session.c', 'src/bio.c', 'src/ipc.c', 'src/x509gen.c',
-        'src/scratch.c',
+        'src/scratch.c', 'src/redis.c',
       },
       defines = { '_GNU_SOURCE' },
-      incdirs = { '$(OPENSSL_INCDIR)', '$(LIBEV_INCDIR)', '$(LIBEDIT_INCDIR)' },
-      libdirs = { '$(OPENSSL_LIBDIR)', '$(LIBEV_LIBDIR)', '$(LIBEDIT_LIBDIR)' },
-      libraries = { 'ssl', 'crypto', 'ev', 'edit', 'pthread' },
+      incdirs = { '$(OPENSSL_INCDIR)', '$(LIBEV_INCDIR)', '$(LIBEDIT_INCDIR)', '$(HIREDIS_INCDIR)' },
+      libdirs = { '$(OPENSSL_LIBDIR)', '$(LIBEV_LIBDIR)', '$(LIBEDIT_LIBDIR)', '$(HIREDIS_LIBDIR)' },
+      libraries = { 'ssl', 'crypto', 'ev', 'edit', 'hiredis', 'pthread' },
     },
     -- every file of lua/ (spec/rock_spec.lua checks that none is missing)
     child_process = 'lua/child_process.lua',
@@ -71,6 +72,7 @@ build = {
     events = 'lua/events.lua',
     fs = 'lua/fs.lua',
     net = 'lua/net.lua',
+    redis = 'lua/redis.lua',
     stream = 'lua/stream.lua',
     string_decoder = 'lua/string_decoder.lua',
     timers = 'lua/timers.lua',
@@ -88,6 +90,7 @@ build = {
     ['luatls.repl_chunk'] = 'lua/luatls/repl_chunk.lua',
     ['luatls.runtime'] = 'lua/luatls/runtime.lua',
     ['luatls.secure_context'] = 'lua/luatls/secure_context.lua',
+    ['luatls.session_store'] = 'lua/luatls/session_store.lua',
     ['luatls.socket_stream'] = 'lua/luatls/socket_stream.lua',
     ['luatls.stream_base'] = 'lua/luatls/stream_base.lua',
     ['luatls.tick'] = 'lua/luatls/tick.lua',

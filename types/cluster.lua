@@ -106,6 +106,11 @@ function cluster.disconnect(callback) end
 ---New ticket keys now, sent to every worker; tickets under the previous keys still resume.
 function cluster.rotateTicketKeys() end
 
+---In the primary: ticket keys made elsewhere (a fleet's Redis, `tls.sessionStore.redisTicketKeys`), sent to every worker.
+---@param current string 48 bytes.
+---@param previous? string 48 bytes that still decrypt.
+function cluster.setTicketKeys(current, previous) end
+
 ---@param event cluster.ClusterEvent|string
 ---@param listener function
 ---@return self

@@ -9,6 +9,7 @@
 ---@field CLIENT_RENEG_LIMIT integer Renegotiations a peer may start per window (3).
 ---@field CLIENT_RENEG_WINDOW number The window, in seconds (600).
 ---@field rootCertificates string[] The default trusted roots, as PEM strings (read when first asked for; read-only).
+---@field sessionStore tls.SessionStoreLib Sessions and ticket keys shared by a fleet through Redis (doc/scaling.md).
 local tls = {}
 
 ---@alias tls.Version "TLSv1"|"TLSv1.1"|"TLSv1.2"|"TLSv1.3"
@@ -394,5 +395,78 @@ function tls.convertALPNProtocols(protocols, out) end
 ---@param rejectUnauthorized? boolean
 ---@return tls.SecurePair
 function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized) end
+
+---`tls.sessionStore`: where a fleet of servers keeps what TLS resumption needs (doc/scaling.md, "A fleet").
+---@class tls.SessionStoreLib
+---@field TicketKeys tls.RedisTicketKeys The class of `redisTicketKeys`.
+local sessionStore = {}
+
+---A store of TLS 1.2 session ids and TLS 1.3 stateful sessions in Redis; `attach` it to servers.
+---@param options tls.RedisSessionStoreOptions
+---@return tls.RedisSessionStore
+function sessionStore.redis(options) end
+
+---Ticket keys read from Redis, rotated by one node of the fleet (a `SET NX` lease), followed by the others (pub/sub).
+---@param options tls.RedisTicketKeysOptions
+---@return tls.RedisTicketKeys
+function sessionStore.redisTicketKeys(options) end
+
+---@class tls.RedisSessionStoreOptions
+---@field client redis.Client The Redis connection (`require('redis').createClient`).
+---@field prefix string? Key prefix (default `'luatls:'`); a session is `prefix .. 'session:' .. hex(id)`.
+---@field ttl integer? Seconds a session stays in Redis (default 300).
+---@field timeout number? Milliseconds a handshake waits for a lookup before a full handshake (default 50).
+
+---@class tls.RedisSessionStore
+---@field client redis.Client?
+---@field prefix string?
+---@field ttl integer?
+---@field timeout number?
+---@field writeTimeout number? Milliseconds a store waits for its SET (the handshake does not wait).
+---@field stats table? `{ stored, hits, misses, errors }`: counts since it was made.
+local RedisSessionStore = {}
+
+---Wires the server's `'newSession'` and `'resumeSession'` events to Redis.
+---@param server tls.Server
+---@return tls.Server
+function RedisSessionStore:attach(server) end
+
+---The Redis key of a session id.
+---@param id string
+---@return string
+function RedisSessionStore:key(id) end
+
+---@class tls.RedisTicketKeysOptions
+---@field client redis.Client The Redis connection; a second one (`duplicate()`) follows the rotations.
+---@field prefix string? Key prefix (default `'luatls:'`): `prefix .. 'ticketkeys'` (and `:lease`).
+---@field rotation number? Seconds between rotations across the fleet (default 3600).
+---@field timeout number? Milliseconds for each Redis command (default 1000).
+
+---@alias tls.RedisTicketKeysEvent
+---| "keys" # (current: string, previous: string?): new keys, given to every attached target
+
+---@class tls.RedisTicketKeys: events.EventEmitter
+---@field client redis.Client?
+---@field prefix string?
+---@field rotation number?
+---@field timeout number?
+---@field rotations integer? Rotations this node made.
+---@field current string? The current 48 bytes.
+---@field previous string? The previous 48 bytes.
+local RedisTicketKeys = {}
+
+---Gives the keys (now and after each change) to a `tls.Server`, or calls `fn(current, previous)`.
+---@param target tls.Server|fun(current: string, previous: string?)
+---@return tls.Server|function
+function RedisTicketKeys:attach(target) end
+
+---Reads the keys from Redis now (made if there are none).
+function RedisTicketKeys:refresh() end
+
+---New keys now, whatever the lease.
+function RedisTicketKeys:rotate() end
+
+---Stops following Redis; attached servers keep their keys.
+function RedisTicketKeys:close() end
 
 return tls
