@@ -5,7 +5,7 @@
 --   reload   read KEY_FILE and CERT_FILE again (after a renewal wrote them)
 --   renew    make a new self-signed certificate in-process (require('x509')), for trying it out
 --   build/luatls examples/cluster-cert-reload.lua       (PORT=8443, WORKERS=2)
---   build/luatls -e "require('net').connect('/tmp/luatls-cluster.sock'):_end('renew')"
+--   build/luatls -e "require('net').connect('/tmp/luatls-cluster.sock'):_end('renew'):on('data', io.write)"
 local cluster = require('cluster')
 local x509 = require('x509')
 

@@ -5,7 +5,7 @@
 -- its server (new connections go to the others) and lets it finish the connections it
 -- has before it exits. A worker that dies on its own is replaced at once.
 --   build/luatls examples/cluster-rolling-restart.lua       (PORT=8443, WORKERS=2)
---   build/luatls -e "require('net').connect('/tmp/luatls-cluster.sock'):_end('restart')"
+--   build/luatls -e "require('net').connect('/tmp/luatls-cluster.sock'):_end('restart'):on('data', io.write)"
 local cluster = require('cluster')
 
 local PORT = tonumber(process.env.PORT) or 8443
