@@ -583,10 +583,10 @@ function Server:close(cb)
       self:once('close', cb)
     end
   end
+  -- a listener sharing its address whose queue the kernel will not move elsewhere:
+  -- take in what is queued first (doc/scaling.md); a 'connection' listener may close it
+  if self._handle then self._handle:drain() end
   if self._handle then
-    -- a listener sharing its address whose queue the kernel will not move elsewhere:
-    -- take in what is queued first (doc/scaling.md)
-    self._handle:drain()
     self._handle:close()
     self._handle = nil
     self.listening = false
