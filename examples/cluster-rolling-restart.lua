@@ -1,5 +1,5 @@
 -- A TLS echo service on every core that restarts its workers without dropping a
--- connection. The primary forks one worker per core (WORKERS) and listens on a Unix
+-- connection. The primary forks WORKERS workers (2 by default) and listens on a Unix
 -- socket for commands (CONTROL); `restart` replaces the workers one at a time: a new
 -- worker is forked, and once it listens the old one is told to disconnect, which closes
 -- its server (new connections go to the others) and lets it finish the connections it
@@ -9,7 +9,7 @@
 local cluster = require('cluster')
 
 local PORT = tonumber(process.env.PORT) or 8443
-local DRAIN_MS = 30000   -- a worker's connections get this long to finish after its server closes
+local DRAIN_MS = 30000   -- an old worker's connections get this long to finish after its server closes
 
 if cluster.isWorker then
   local tls = require('tls')
@@ -24,11 +24,6 @@ if cluster.isWorker then
     socket:pipe(socket)
   end)
   server:listen(PORT, '127.0.0.1')
-  -- disconnect() closes the server and the channel; the connections in progress keep the
-  -- worker alive until they end, or until the drain time is up
-  cluster.worker:on('disconnect', function()
-    setTimeout(function() process.exit(0) end, DRAIN_MS):unref()
-  end)
   return
 end
 
@@ -68,7 +63,13 @@ local function replace(old, i, done)
   if w.state == 'dead' then return replace(old, i + 1, done) end
   local fresh = cluster.fork()
   fresh:once('listening', function()
-    w:once('exit', function() replace(old, i + 1, done) end)
+    -- disconnect() closes the old worker's server; its connections in progress keep it
+    -- alive until they end, or until the drain time is up
+    local late = setTimeout(function() w:kill() end, DRAIN_MS)
+    w:once('exit', function()
+      clearTimeout(late)
+      replace(old, i + 1, done)
+    end)
     w:disconnect()
   end)
 end
