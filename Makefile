@@ -154,7 +154,7 @@ bench: all certs bench-deps
 	$(BUILD)/luatls bench/run.lua $(BENCH_ARGS)
 
 # S7 alone: handshakes on a cluster with 1 and with WORKERS workers (default: every core)
-bench-s7: all certs bench-deps
+bench-s7: all certs
 	@mkdir -p bench/results
 	$(BUILD)/luatls bench/s7-cluster.lua $(BENCH_ARGS)
 
