@@ -11,8 +11,20 @@ local CONCURRENT = tonumber(os.getenv('LUATLS_OPS_CONCURRENT')) or 8   -- client
 local RESTARTS = tonumber(os.getenv('LUATLS_OPS_RESTARTS')) or 3      -- rolling restarts in a row
 local pids = {}             -- every process a test started, killed by PID when it ends
 
+-- a pid is only killed while it is still one of ours (pids of exited workers get reused)
+local function ours(pid)
+  local f = io.open('/proc/' .. pid .. '/cmdline')
+  if not f then return false end
+  local cmd = f:read('a')
+  f:close()
+  return cmd:find('examples/cluster-', 1, true) ~= nil or cmd:find('spec/scripts/cluster_worker', 1, true) ~= nil
+end
+
 after_each(function()
-  for pid in pairs(pids) do core.kill(pid, 9); pids[pid] = nil end
+  for pid in pairs(pids) do
+    if ours(pid) then core.kill(pid, 9) end
+    pids[pid] = nil
+  end
 end)
 
 local function env_with(extra)
