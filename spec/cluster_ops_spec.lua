@@ -341,6 +341,35 @@ describe('cluster crash reports', function()
     end)
   end)
 
+  it('a worker\'s server migrates its queue where it can, and not with LUATLS_REUSEPORT_MIGRATE=0', function()
+    -- with CAP_BPF (or CAP_SYS_ADMIN) on Linux 5.14 or later the program loads; elsewhere it drains
+    local major, minor = H.sh('uname -r'):match('^(%d+)%.(%d+)')
+    local f = assert(io.open('/proc/self/status'))
+    local caps = math.tointeger(tonumber(f:read('a'):match('CapEff:%s*(%x+)'), 16))
+    f:close()
+    local can = (caps >> 39) & 1 == 1 or (caps >> 21) & 1 == 1
+    can = can and (tonumber(major) * 100 + tonumber(minor)) >= 514
+    local got = {}
+    H.run(20000, function(done)
+      local port = H.free_port()
+      local a = fork({ PORT = port })
+      local b = fork({ PORT = port, LUATLS_REUSEPORT_MIGRATE = '0' })
+      local finish = H.countdown(2, function()
+        a:kill('SIGKILL')
+        b:kill('SIGKILL')
+      end)
+      for _, w in ipairs({ a, b }) do
+        w:on('listening', function() w:send('migrates') end)
+        w:on('message', function(m) got[w == a and 'a' or 'b'] = m.migrates; finish() end)
+      end
+      local exits = H.countdown(2, done)
+      a:on('exit', exits)
+      b:on('exit', exits)
+    end)
+    assert.equal(can, got.a)
+    assert.is_false(got.b)
+  end)
+
   it('setSecureContext keeps a server\'s ticket keys, as Node does', function()
     local server = tls.createServer(H.tls_options())
     local keys = server:getTicketKeys()

@@ -31,6 +31,10 @@ process:on('message', function(m)
     })
     m = 'keys'
   end
+  if m == 'migrates' then   -- whether closing hands this server's queue to the others
+    process.send({ migrates = server._handle:migrates() })
+    return
+  end
   if m == 'keys' then
     process.send({ pid = process.pid, keys = hex(server:getTicketKeys()) })
     return
