@@ -37,7 +37,7 @@ BUSTED := lua5.4 /usr/bin/busted
 # does by trying both families and Node 18 (Debian's) does only when told
 export NODE_OPTIONS := --dns-result-order=ipv4first $(NODE_OPTIONS)
 
-.PHONY: all deps demo test asan valgrind rss bench bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs fresh-check man-check deb deb-check
+.PHONY: all deps demo test asan valgrind rss bench bench-s7 bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs fresh-check man-check deb deb-check
 
 all: $(BUILD)/luatls $(BUILD)/lib/luatls/core.so
 
@@ -50,6 +50,7 @@ help:
 	@echo "make valgrind   the specs under valgrind memcheck: no errors, no leaks"
 	@echo "make rss        server RSS with 1,000 idle TLS connections, luatls and Node.js"
 	@echo "make bench      luatls against Node.js: handshakes, requests, throughput, memory, start-up"
+	@echo "make bench-s7   S7 alone: handshakes per second on a cluster, 1 and WORKERS workers"
 	@echo "make audit      testssl.sh against the echo server and its Node.js twin"
 	@echo "make soak       SOAK_N (50,000) connections, a fifth abusive: no loss, no drift, no fd left"
 	@echo "make fuzz       the libFuzzer targets in fuzz/, FUZZ_SECONDS (1800) each; make fuzz-smoke: 60 s each"
@@ -151,6 +152,11 @@ audit: all certs audit-deps
 bench: all certs bench-deps
 	@mkdir -p bench/results
 	$(BUILD)/luatls bench/run.lua $(BENCH_ARGS)
+
+# S7 alone: handshakes on a cluster with 1 and with WORKERS workers (default: every core)
+bench-s7: all certs
+	@mkdir -p bench/results
+	$(BUILD)/luatls bench/s7-cluster.lua $(BENCH_ARGS)
 
 rss: all certs
 	$(BUILD)/luatls bench/idle-rss.lua 1000

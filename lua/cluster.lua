@@ -451,6 +451,10 @@ local function start_worker()
   function process.send(message, cb) return worker:send(message, cb) end
   function process.disconnect() worker:disconnect() end
   net._cluster = {
+    -- a closing server's queued connections move to the other workers (doc/scaling.md)
+    migrate = os.getenv('LUATLS_REUSEPORT_MIGRATE') ~= '0',
+    -- a TLS server's new context (setSecureContext) gets the shared keys again
+    rekeyed = function(server) if servers[server] then apply_keys(server) end end,
     listening = function(server)
       servers[server] = true
       apply_keys(server)

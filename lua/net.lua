@@ -478,6 +478,7 @@ function Server:listen(...)
   local signal = options.signal ~= nil and abort.check('options.signal', options.signal) or nil
   -- cluster: a worker's TCP servers share their address with SO_REUSEPORT (lua/cluster.lua)
   local reuseport = net._cluster ~= nil and not path and options.exclusive ~= true
+    and (net._cluster.migrate and true or 'drain')
   if cb then self:once('listening', cb) end
   self._closing = false
   if signal then self:_abortWith(signal) end
@@ -584,6 +585,9 @@ function Server:close(cb)
       self:once('close', cb)
     end
   end
+  -- a listener sharing its address whose queue the kernel will not move elsewhere:
+  -- take in what is queued first (doc/scaling.md); a 'connection' listener may close it
+  if self._handle then self._handle:drain() end
   if self._handle then
     self._handle:close()
     self._handle = nil

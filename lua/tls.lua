@@ -529,6 +529,7 @@ function Server:setSecureContext(options)
     self._context = options.secureContext
     return
   end
+  local previous = self._context
   local o = setmetatable({}, { __index = options })
   if options.honorCipherOrder == nil then o.honorCipherOrder = true end
   -- sessions belong to this program, as Node ties them to its command line
@@ -538,6 +539,12 @@ function Server:setSecureContext(options)
   end
   self._context = tls.createSecureContext(o)
   self:_sessionOptions(options)
+  -- as Node: a new context keeps the server's ticket keys unless it is given others,
+  -- so tickets issued before a certificate reload still resume
+  if previous and options.ticketKeys == nil then
+    self:setTicketKeys(previous.context:ticket_keys())
+    if net._cluster then net._cluster.rekeyed(self) end   -- the cluster's previous keys too
+  end
 end
 
 local function start_server_socket(self, s, handle)

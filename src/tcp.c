@@ -16,7 +16,9 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <linux/bpf.h>
 #include "stream.h"
 #include "modules.h"
 
@@ -30,6 +32,7 @@ typedef struct {
   ev_io aio;
   ev_timer retry;               /* out of fds with no spare: listen again later */
   char *path;                   /* a Unix socket's file, removed on close */
+  int shared;                   /* SO_REUSEPORT: 1 draining its own queue on close, 2 migrating it */
 } lt_server;
 
 static int spare_fd = -1;       /* given up to accept-and-close when out of fds */
@@ -467,8 +470,40 @@ static int listen_failed(lua_State *L, int fd, const char *syscall) {
   return 2;
 }
 
+/* The eBPF program for a reuseport group (Linux 5.14+), or -1 where it cannot be
+   loaded (no CAP_BPF, an older kernel). It is of the SELECT_OR_MIGRATE kind and selects
+   nothing: new connections are still spread by hash, but when one listener of the group
+   closes, the kernel moves the connections queued on it (accepted by the kernel, not yet
+   by us, and half-open ones) to another listener instead of resetting them. */
+static int migrate_prog(void) {
+  static int prog = -2;
+  if (prog != -2) return prog;
+  struct bpf_insn insns[] = {
+    { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = SK_PASS },
+    { .code = BPF_JMP | BPF_EXIT },
+  };
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.prog_type = BPF_PROG_TYPE_SK_REUSEPORT;
+  attr.expected_attach_type = BPF_SK_REUSEPORT_SELECT_OR_MIGRATE;
+  attr.insns = (__u64)(uintptr_t)insns;
+  attr.insn_cnt = sizeof insns / sizeof insns[0];
+  attr.license = (__u64)(uintptr_t)"GPL";
+  prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);   /* close-on-exec */
+  if (prog < 0) prog = -1;
+  return prog;
+}
+
+/* 2 when the group of fd (listening) migrates a closing listener's queue, else 1 */
+static int share_queue(int fd, int migrate) {
+  int prog = migrate ? migrate_prog() : -1;
+  if (prog >= 0 && setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_EBPF, &prog, sizeof prog) == 0) return 2;
+  return 1;
+}
+
 /* core.tcp_listen(ip, port, backlog, ipv6only, reuseport) -> server | nil, err.
-   reuseport: SO_REUSEPORT, so cluster workers share the address (lua/cluster.lua) */
+   reuseport: SO_REUSEPORT, so cluster workers share the address (lua/cluster.lua);
+   true also attaches the migrating program, 'drain' does not */
 static int tcp_listen(lua_State *L) {
   const char *ip = luaL_checkstring(L, 1);
   int port = (int)lt_checkrange(L, 2, 0, 65535, "port");
@@ -487,7 +522,8 @@ static int tcp_listen(lua_State *L) {
   }
   if (bind(fd, (struct sockaddr *)&ss, len) != 0) return listen_failed(L, fd, "bind");
   if (listen(fd, backlog) != 0) return listen_failed(L, fd, "listen");
-  new_server(L, fd);
+  int shared = lua_toboolean(L, 5) ? share_queue(fd, lua_type(L, 5) == LUA_TBOOLEAN) : 0;
+  new_server(L, fd)->shared = shared;
   return 1;
 }
 
@@ -571,6 +607,29 @@ static int server_close(lua_State *L) {
   return 0;
 }
 
+/* server:drain() -> n: before a listener that shares its address closes without
+   migration, accepts what is queued on it as 'connection's, so those clients are
+   served rather than reset (a connection that arrives between this and close still is) */
+static int server_drain(lua_State *L) {
+  lt_server *srv = checkserver(L);
+  int n = 0;
+  while (!srv->closed && srv->shared == 1) {
+    int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0 && (errno == EINTR || errno == ECONNABORTED)) continue;
+    if (fd < 0) break;
+    emit_connection(srv, fd);
+    n++;
+  }
+  lua_pushinteger(L, n);
+  return 1;
+}
+
+/* server:migrates() -> whether closing moves the queue to another listener */
+static int server_migrates(lua_State *L) {
+  lua_pushboolean(L, checkserver(L)->shared == 2);
+  return 1;
+}
+
 static int server_sockname(lua_State *L) {
   lt_server *srv = checkserver(L);
   return srv->closed ? 0 : push_addr(L, srv->fd, 0);
@@ -590,6 +649,7 @@ static int server_setref(lua_State *L) {
 static const luaL_Reg server_methods[] = {
   {"start", server_start}, {"close", server_close},
   {"sockname", server_sockname}, {"setref", server_setref},
+  {"drain", server_drain}, {"migrates", server_migrates},
   {NULL, NULL}
 };
 

@@ -303,7 +303,8 @@ function tls.TLSSocket:once(event, listener) end
 ---@overload fun(options?: tls.ServerOptions|fun(socket: tls.TLSSocket), listener?: fun(socket: tls.TLSSocket)): tls.Server
 tls.Server = {}
 
----Replaces the server's context for the handshakes that follow.
+---Replaces the server's context for the handshakes that follow. The ticket keys stay the
+---server's unless `options.ticketKeys` gives others (in a cluster worker: the shared ones).
 ---@param options tls.ServerOptions
 function tls.Server:setSecureContext(options) end
 

@@ -24,6 +24,17 @@ process:on('message', function(m)
     process.send({ bye = process.pid }, function() process.exit(5) end)
     return
   end
+  if m == 'reload' then   -- a new context: the shared ticket keys stay
+    server:setSecureContext({
+      key = fs.readFileSync('certs/server-key.pem'),
+      cert = fs.readFileSync('certs/server-cert.pem'),
+    })
+    m = 'keys'
+  end
+  if m == 'migrates' then   -- whether closing hands this server's queue to the others
+    process.send({ migrates = server._handle:migrates() })
+    return
+  end
   if m == 'keys' then
     process.send({ pid = process.pid, keys = hex(server:getTicketKeys()) })
     return
