@@ -497,8 +497,11 @@ end
 function Worker:kill(signal)
   self.exitedAfterDisconnect = true
   if cluster.isPrimary then
+    -- the signal first: a worker that saw its channel end first would exit by itself (code 0)
+    -- and the exit would not report the signal
+    local ok, err = self.process:kill(signal or 'SIGTERM')
     if self._channel then self._channel.close() end
-    return self.process:kill(signal or 'SIGTERM')
+    return ok, err
   end
   self._channel.close()
   process.exit(0)
