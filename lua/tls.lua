@@ -87,6 +87,8 @@ TLSSocket.alpnProtocol = false
 function TLSSocket:init(socket, options)
   options = options or {}
   self._tlsOptions = options
+  -- a server socket made by a script: its own hooks (a tls.Server's sockets come with a handle)
+  if options.isServer and not options.handle then self:_ownHooks(options) end
   if socket == nil or options.handle then
     net.Socket.init(self, options)
     return

@@ -94,6 +94,8 @@ local tls = {}
 ---@class tls.TLSSocketOptions: tls.SecureContextOptions, net.SocketOptions
 ---@field isServer boolean? The server side of the handshake.
 ---@field server tls.Server? Use this server's context and hooks; failures are its `'tlsClientError'`.
+---@field SNICallback (fun(servername: string, cb: fun(err?: luatls.Error, ctx?: tls.SecureContext|tls.SecureContextOptions)))? A server socket's own: picks the context for a name (wins over `server`'s); not a function: `ERR_INVALID_ARG_TYPE`.
+---@field ALPNProtocols string[]|string? A server socket's own protocols (win over `server`'s).
 ---@field secureContext tls.SecureContext?
 ---@field requestCert boolean?
 ---@field rejectUnauthorized boolean?
