@@ -96,8 +96,12 @@ function TLSSocket:init(socket, options)
   if type(socket) ~= 'table' or type(socket.write) ~= 'function' then
     error(errors.invalid_arg_type('socket', 'a net.Socket or a duplex stream', socket), 3)
   end
+  -- as Node, the option is ignored over a socket or duplex: a net.Socket's own allowHalfOpen
+  -- decides; over another duplex the TLS socket is never half-open (Node's takes the duplex's,
+  -- true by default: doc/tls.md says why not here)
+  local half_open = getmetatable(socket) ~= nil and socket._handlers ~= nil and socket.allowHalfOpen == true
   local handle, prefix = self:_wrap(socket)
-  local o = setmetatable({ handle = handle }, { __index = options })
+  local o = setmetatable({ handle = handle, allowHalfOpen = half_open }, { __index = options })
   net.Socket.init(self, o)
   self._tlsOptions = options
   if options.isServer then
@@ -550,7 +554,20 @@ local SecurePair = require('events'):extend()
 tls.SecurePair = SecurePair
 tls.CleartextStream = TLSSocket
 
-function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized)
+-- a deprecated API warns once on stderr, as Node's DeprecationWarning does
+local deprecations = {}
+function tls._deprecate(code, message)
+  if deprecations[code] then return end
+  deprecations[code] = true
+  io.stderr:write(('(luatls) [%s] DeprecationWarning: %s\n'):format(code, message))
+end
+
+-- options (the fifth argument, as in Node): more TLSSocket options for the cleartext side
+function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized, options)
+  tls._deprecate('DEP0064', 'tls.createSecurePair() is deprecated. Please use tls.TLSSocket instead.')
+  if options ~= nil and type(options) ~= 'table' then
+    error(errors.invalid_arg_type('options', 'of type table', options), 2)
+  end
   local pair = SecurePair()
   local encrypted = stream.Duplex()
   local bridge = stream.Duplex()   -- the cleartext socket's transport
@@ -558,8 +575,10 @@ function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized
   bridge._final = function() encrypted:push(nil) end
   encrypted._write = function(_, bytes) bridge:push(bytes) end
   encrypted._final = function() bridge:push(nil) end
-  local cleartext = TLSSocket(bridge, { isServer = isServer == true, secureContext = context,
-    requestCert = requestCert == true, rejectUnauthorized = rejectUnauthorized ~= false })
+  local o = { isServer = isServer == true, secureContext = context,
+    requestCert = requestCert == true, rejectUnauthorized = rejectUnauthorized ~= false }
+  for k, v in pairs(options or {}) do o[k] = v end
+  local cleartext = TLSSocket(bridge, o)
   pair.encrypted, pair.cleartext = encrypted, cleartext
   cleartext:on(isServer and 'secure' or 'secureConnect', function() pair:emit('secure') end)
   if not isServer then cleartext:_startTLS(false) end

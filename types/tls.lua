@@ -380,12 +380,14 @@ function tls.getCiphers() end
 ---@return string
 function tls.convertALPNProtocols(protocols, out) end
 
----The old API: a pair whose `encrypted` stream is piped to and from a socket.
+---The old API (deprecated, DEP0064: warns once on stderr): a pair whose `encrypted` stream is
+---piped to and from a socket.
 ---@param context? tls.SecureContext
 ---@param isServer? boolean
 ---@param requestCert? boolean
 ---@param rejectUnauthorized? boolean
+---@param options? tls.TLSSocketOptions More options of the cleartext `TLSSocket` (they win).
 ---@return tls.SecurePair
-function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized) end
+function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized, options) end
 
 return tls
