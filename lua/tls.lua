@@ -274,7 +274,18 @@ local function verdict(s)
   s:emit('secure')
 end
 
+-- A client made with tls.TLSSocket() (then connect(), or over a stream) is not
+-- tls.connect's: as Node's, it verifies nothing by itself and emits only
+-- 'secure'; authorizationError names what the chain check found, for the caller.
+local function unchecked_secure(s)
+  s.servername = s._handle:servername() or false
+  s.authorizationError = s._handle:verify_error()
+  s:_readNegotiated()
+  s:emit('secure')
+end
+
 local function client_secure(s)
+  if not s._checksPeer then return unchecked_secure(s) end
   s._verdictRunning = true
   verdict(s)
   s._verdictRunning = nil
@@ -429,7 +440,7 @@ end
 -- tls.connect({ socket = s, ... }): the client side over a connected socket or a duplex
 function tls._connectOver(options, ctx, cb, sni)
   local s = TLSSocket(options.socket, options)
-  s._context = ctx
+  s._context, s._checksPeer = ctx, true
   s._alpn = tls.convertALPNProtocols(options.ALPNProtocols)
   s._npn = options.NPNProtocols and tls.convertALPNProtocols(options.NPNProtocols)
   s._servername = sni
@@ -458,7 +469,7 @@ function tls.connect(...)
   local sni = tls._sniOf(options.servername)
   if options.socket ~= nil then return tls._connectOver(options, ctx, cb, sni) end
   local s = TLSSocket(nil, options)
-  s._context = ctx
+  s._context, s._checksPeer = ctx, true
   s._alpn = tls.convertALPNProtocols(options.ALPNProtocols)
   s._npn = options.NPNProtocols and tls.convertALPNProtocols(options.NPNProtocols)
   s._servername = sni
@@ -580,7 +591,7 @@ function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized
   for k, v in pairs(options or {}) do o[k] = v end
   local cleartext = TLSSocket(bridge, o)
   pair.encrypted, pair.cleartext = encrypted, cleartext
-  cleartext:on(isServer and 'secure' or 'secureConnect', function() pair:emit('secure') end)
+  cleartext:once('secure', function() pair:emit('secure') end)
   if not isServer then cleartext:_startTLS(false) end
   return pair
 end
