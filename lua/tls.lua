@@ -116,16 +116,54 @@ function TLSSocket:init(socket, options)
   end
 end
 
--- takes over a socket's fd, with what it had read; or bridges a duplex
+-- destroy() of a net.Socket whose fd a TLSSocket took over: as in Node, where
+-- both share the handle, the TLS socket is destroyed too, and the net socket's
+-- own 'close' follows once the TLS socket's has been emitted, in the loop's
+-- next turn (when Node's handle close callback runs)
+local function destroy_spent(socket, err)
+  if socket._spentClosing then return socket end
+  socket._spentClosing = true
+  if socket._timer then socket._timer:close(); socket._timer = nil end
+  local t = socket._wrappedBy
+  local function closed() require('timers').setImmediate(function() socket:emit('close', err ~= nil) end) end
+  if t._closeEmitted then closed() else t:once('close', closed) end
+  if not t.destroyed then t:destroy(err) end
+  return socket
+end
+
+-- setTimeout() of such a net.Socket: it reads and writes nothing itself any
+-- more (the TLS socket does), so, as its Node counterpart, it is idle from the call on
+local function set_timeout_spent(socket, ms, cb)
+  ms = errors.check_number('msecs', ms, 0)
+  socket.timeout = ms
+  if cb then
+    if ms == 0 then socket:removeListener('timeout', cb) else socket:once('timeout', cb) end
+  end
+  if socket._timer then socket._timer:close(); socket._timer = nil end
+  if ms == 0 or socket._spentClosing then return socket end
+  local t = core.timer()
+  socket._timer = t
+  t:unref()
+  t:start(ms, 0, function()
+    t:close()
+    if socket._timer == t then socket._timer = nil end
+    socket:emit('timeout')
+  end)
+  return socket
+end
+
+-- takes over a plain socket's fd, with what it had read; or bridges a duplex
+-- (a TLSSocket too: TLS inside TLS runs over the outer socket's cleartext)
 function TLSSocket:_wrap(socket)
   local h = rawget(socket, '_handle')
-  if h and not socket.destroyed and getmetatable(socket) and socket._handlers then
+  if h and not socket.destroyed and getmetatable(socket) and socket._handlers and not socket.encrypted then
     local prefix = socket:_takeBuffered()
     socket._handle = nil
     if socket._timer then socket._timer:close(); socket._timer = nil end
     self._countedBy, socket._countedBy = socket._countedBy, nil
     socket.destroyed, socket.readable, socket.writable = true, false, false
-    socket._wrappedBy = self
+    socket._wrappedBy, self._parent = self, socket
+    socket.destroy, socket.setTimeout = destroy_spent, set_timeout_spent
     self._upgraded = true
     return h, prefix
   end
@@ -133,10 +171,10 @@ function TLSSocket:_wrap(socket)
   self._transport = socket
   self._transportWrite = function(bytes) socket:write(bytes) end
   socket:on('data', function(d)
-    if not self.destroyed then self._handle:feed(d) end
+    if not self.destroyed and not self._transportClosing then self._handle:feed(d) end
   end)
   socket:on('end', function()
-    if not self.destroyed then self._handle:feed_eof() end
+    if not self.destroyed and not self._transportClosing then self._handle:feed_eof() end
   end)
   socket:on('close', function() if not self.destroyed then self:destroy() end end)
   socket:on('error', function(e) if not self.destroyed then self:destroy(e) end end)
@@ -312,12 +350,37 @@ handlers.secure = function(s)
   if s._isServer then server_secure(s) else client_secure(s) end
 end
 
+-- As Node's: the ECONNRESET of a tls.connect client whose peer left before the
+-- handshake completed says where it was connecting, from the options given
+local EARLY_CLOSE = 'Client network socket disconnected before secure TLS connection was established'
+local function name_target(s, err)
+  local t = s._connectTarget
+  if not t or s._secured or err.code ~= 'ECONNRESET' or err.message ~= EARLY_CLOSE then return end
+  err.path, err.host, err.port, err.localAddress = t.path, t.host, t.port, t.localAddress
+end
+
 handlers.error = function(s, err)
   if s._server and not s._secured then return s:destroy(err) end
+  if type(err) == 'table' then name_target(s, err) end
   net.Socket._handlers.error(s, err)
 end
 
+-- A net.Socket taken over while it was still connecting still gets its own
+-- 'connect' (Node's TLSSocket listens for its parent's): its listeners run
+-- first, and one that destroys the TLS socket keeps the handshake from starting.
+local function parent_connected(self)
+  local p = self._parent
+  if not p or not p.connecting then return end
+  p.connecting, p.pending = false, false
+  p.remoteAddress, p.remotePort, p.remoteFamily = self.remoteAddress, self.remotePort, self.remoteFamily
+  p.localAddress, p.localPort, p.localFamily = self.localAddress, self.localPort, self.localFamily
+  p:emit('connect', p)
+  p:emit('ready')
+end
+
 function TLSSocket:_onConnect()
+  parent_connected(self)
+  if self.destroyed then return end
   -- a client whose TLS cannot start (no memory for SSL_new, a freed context)
   -- fails with that error, as any failed connection does
   local ok, err = pcall(self._startTLS, self, false)
@@ -325,8 +388,24 @@ function TLSSocket:_onConnect()
   net.Socket._onConnect(self)
 end
 
+-- a TLS socket over a duplex destroys the duplex with it, as Node's stream
+-- wrapper does: the transport under it closes too
+local function destroy_transport(s)
+  local t = s._transport
+  s._transportClosing = true
+  if t and not t.destroyed and type(t.destroy) == 'function' then t:destroy() end
+end
+
 function TLSSocket:destroy(err)
   if self._hsTimer then self._hsTimer:close(); self._hsTimer = nil end
+  -- over a duplex, records OpenSSL made but that were not handed out (a TLS 1.2
+  -- server's Finished when its 'secure' listener destroys it) go out first, as
+  -- Node's stream wrapper writes them before it closes; what the duplex answers
+  -- meanwhile reaches nobody
+  if self._transport and not self.destroyed and self._handle then
+    self._transportClosing = true
+    self._handle:drain()
+  end
   -- a renegotiation that can no longer finish answers its callbacks, first
   local cbs = not self.destroyed and self._renegCallbacks
   if cbs then
@@ -339,10 +418,13 @@ function TLSSocket:destroy(err)
   local server = self._server
   if err and server and not self._secured and not self.destroyed then
     net.Socket.destroy(self)
+    destroy_transport(self)
     server:emit('tlsClientError', err, self)
     return self
   end
-  return net.Socket.destroy(self, err)
+  net.Socket.destroy(self, err)
+  destroy_transport(self)
+  return self
 end
 
 local function ifopen(s) return s._handle and not s.destroyed end
@@ -454,6 +536,7 @@ end
 
 function tls.connect(...)
   local options, cb = connect_args(...)
+  local target = { path = options.path, host = options.host, port = options.port, localAddress = options.localAddress }
   if options.socket == nil then
     options.host = options.host or 'localhost'
     if options.path == nil then net._check_port(options.port, 'Port') end
@@ -467,8 +550,13 @@ function tls.connect(...)
   if options.pskCallback ~= nil then errors.check('options.pskCallback', options.pskCallback, 'function') end
   tls._checkSession(options.session)
   local sni = tls._sniOf(options.servername)
-  if options.socket ~= nil then return tls._connectOver(options, ctx, cb, sni) end
+  if options.socket ~= nil then
+    local over = tls._connectOver(options, ctx, cb, sni)
+    over._connectTarget = target
+    return over
+  end
   local s = TLSSocket(nil, options)
+  s._connectTarget = target
   s._context, s._checksPeer = ctx, true
   s._alpn = tls.convertALPNProtocols(options.ALPNProtocols)
   s._npn = options.NPNProtocols and tls.convertALPNProtocols(options.NPNProtocols)
@@ -493,6 +581,8 @@ function Server:init(options, listener)
   options = options or {}
   if type(options) ~= 'table' then error(errors.invalid_arg_type('options', 'of type table', options), 3) end
   net.Server.init(self, options)
+  -- first, as Node's: serves what a script hands over with emit('connection', socket)
+  self:on('connection', function(raw) self:_onConnectionEvent(raw) end)
   self._tlsOptions = options
   self._requestCert = options.requestCert == true
   self._rejectUnauthorized = options.rejectUnauthorized ~= false
@@ -520,10 +610,10 @@ function Server:setSecureContext(options)
   self:_sessionOptions(options)
 end
 
-local function start_server_socket(self, s, handle)
-  s:_startTLS(true)
+-- the PSK hint and the handshake deadline of a server's socket, once its TLS has started
+local function arm_server_socket(self, s)
   local hint = self._tlsOptions.pskIdentityHint
-  if hint then handle:set_psk_hint(hint) end
+  if hint then s._handle:set_psk_hint(hint) end
   if self._handshakeTimeout > 0 then
     local t = core.timer()
     s._hsTimer = t
@@ -539,16 +629,32 @@ end
 -- -> the socket; or nil, the error and the socket when its TLS cannot start
 -- (SSL_new or its BIO out of memory, a context that was freed): that one
 -- connection fails, the server goes on
+local function start_server_socket(self, s)
+  s:_startTLS(true)
+  arm_server_socket(self, s)
+end
+
 function Server:_makeSocket(handle)
   local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
-  s._server = self
+  s._server, s._acceptedBy = self, self
   s._context = self._context
-  local ok, err = pcall(start_server_socket, self, s, handle)
+  local ok, err = pcall(start_server_socket, self, s)
   if not ok then
     s:destroy()
     return nil, errors.from(err), s
   end
   return s
+end
+
+-- server:emit('connection', socket_or_duplex): Node's way to hand a tls.Server a
+-- connection accepted elsewhere (a net.Server, a proxy, a duplex in memory). The
+-- server serves it as one of its own: a server TLSSocket over it with the server's
+-- context and hooks, the handshake deadline, then 'secureConnection' or
+-- 'tlsClientError'. The sockets the server accepted itself are served already.
+function Server:_onConnectionEvent(raw)
+  if type(raw) ~= 'table' or raw._acceptedBy == self then return end
+  local s = TLSSocket(raw, { isServer = true, server = self })
+  arm_server_socket(self, s)
 end
 
 -- a connection that failed before its handshake could start: Node's name for a

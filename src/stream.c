@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include "stream.h"
 #include "modules.h"
 
@@ -231,6 +232,22 @@ static void stream_release(lt_stream *s) {
 }
 
 /*
+** destroy() right after write() on a plain socket: Node's write tries the
+** socket at once, so those bytes are sent; here they wait for the loop's
+** flush, so they get one try before the fd goes. No event, no Lua: what the
+** kernel does not take now is dropped, as a destroyed socket's writes are.
+*/
+static void last_write(lt_stream *s) {
+  while (s->out.len > s->out.head) {
+    const char *p = s->out.data + s->out.head;
+    size_t len = s->out.len - s->out.head;
+    ssize_t n = s->is_socket ? send(s->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT) : write(s->fd, p, len);
+    if (n <= 0) return;
+    lt_buf_consume(&s->out, (size_t)n);
+  }
+}
+
+/*
 ** Closed from inside an OpenSSL call on this stream (a hook's listener),
 ** the fd keeps its number until that call has returned: OpenSSL may still
 ** write to it, and a file or socket the script opens meanwhile must not
@@ -246,6 +263,7 @@ static void stream_close_handle(lt_handle *h) {
   ev_clear_pending(lt_loop, &s->rio);
   ev_clear_pending(lt_loop, &s->wio);
   unmark_dirty(s);
+  if (s->tp == &lt_plain_transport && s->fd >= 0 && !s->connecting && s->in_ssl == 0) last_write(s);
   s->closed = 1;
   if (s->in_ssl == 0) close_fd(s);
   lt_handle_unlink(&s->h);

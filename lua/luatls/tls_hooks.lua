@@ -134,7 +134,20 @@ handlers.certcb = function(s, servername, ocsp)
     return finish_cert(s, server and server:_findContext(servername), ocsp)
   end
   local cb, state = once(s, function(err, ctx)
-    if err then return s._handle:cert_fail(err) end
+    -- as Node: an SNICallback's error destroys the socket (the server's
+    -- 'tlsClientError'); no alert, so the client learns the connection went
+    -- before its handshake completed. On the next tick, so that an answer
+    -- given inside OpenSSL's callback does not have OpenSSL send one either.
+    -- so is an answer that is no context: Node's "Invalid SNI context" (here a
+    -- table of context options serves too, if it has a certificate to serve)
+    if not err and type(ctx) == 'table' and getmetatable(ctx) ~= tls.SecureContext
+      and ctx.cert == nil and ctx.pfx == nil then
+      err = errors.new(nil, 'Invalid SNI context', nil, 'TypeError')
+    end
+    if err then
+      process.nextTick(function() s:destroy(errors.from(err)) end)
+      return
+    end
     if ctx ~= nil and getmetatable(ctx) ~= tls.SecureContext then
       local ok, made = pcall(tls.createSecureContext, ctx)
       if not ok then return s._handle:cert_fail(made) end

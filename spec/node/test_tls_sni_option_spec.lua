@@ -54,7 +54,6 @@ describe('test-tls-sni-option', function()
   end)
 
   it('an empty options table as the context is an "Invalid SNI context"', function()
-    pending(N.GAP_EMPTY_SNI_CONTEXT)
     local r = attempt({ key = WRONG_KEY, cert = WRONG_CERT, ca = { N.CA }, servername = 'c.another.com' })
     assert.is_nil(r.server)
     assert.equal('Invalid SNI context', r.server_error)
