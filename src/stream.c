@@ -263,7 +263,6 @@ static void stream_close_handle(lt_handle *h) {
   ev_clear_pending(lt_loop, &s->rio);
   ev_clear_pending(lt_loop, &s->wio);
   unmark_dirty(s);
-  if (s->tp == &lt_plain_transport && s->fd >= 0 && !s->connecting && s->in_ssl == 0) last_write(s);
   s->closed = 1;
   if (s->in_ssl == 0) close_fd(s);
   lt_handle_unlink(&s->h);
@@ -272,8 +271,13 @@ static void stream_close_handle(lt_handle *h) {
 
 void lt_stream_close(lt_stream *s) { stream_close_handle(&s->h); }
 
+/* s:close([flush]): flush asks a plain socket to try what it has queued first */
 static int stream_close(lua_State *L) {
-  stream_close_handle(&lt_checkstream(L, 1)->h);
+  lt_stream *s = lt_checkstream(L, 1);
+  if (lua_toboolean(L, 2) && !s->closed && s->tp == &lt_plain_transport && s->fd >= 0 && !s->connecting &&
+      s->in_ssl == 0)
+    last_write(s);
+  stream_close_handle(&s->h);
   return 0;
 }
 
