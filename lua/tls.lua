@@ -152,6 +152,33 @@ local function set_timeout_spent(socket, ms, cb)
   return socket
 end
 
+-- write() and end() of such a net.Socket: its bytes go to the wire as they are,
+-- under TLS, as Node's parent socket writes to the handle both share (a script
+-- injecting raw bytes). end() writes its data but does not half-close the
+-- connection: the TLS socket over it owns its end.
+local function write_spent(socket, data, enc, cb)
+  if type(enc) == 'function' then enc, cb = nil, enc end
+  if type(data) ~= 'string' then error(errors.invalid_arg_type('chunk', 'of type string', data), 2) end
+  if enc ~= nil and enc ~= 'buffer' then data = require('luatls.encoding').encode(data, enc) end
+  local t = socket._wrappedBy
+  local ok, err = pcall(t._handle.write_raw, t._handle, data)
+  if ok and t.destroyed then
+    ok, err = false, errors.new('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed')
+  end
+  if cb then process.nextTick(cb, not ok and errors.from(err) or nil) end
+  if not ok and not cb then process.nextTick(function() socket:emit('error', errors.from(err)) end) end
+  return ok
+end
+
+local function end_spent(socket, data, enc, cb)
+  if type(data) == 'function' then data, enc, cb = nil, nil, data
+  elseif type(enc) == 'function' then enc, cb = nil, enc end
+  if data ~= nil and not socket.writableEnded then write_spent(socket, data, enc) end
+  socket.writableEnded = true
+  if cb then process.nextTick(cb) end
+  return socket
+end
+
 -- takes over a plain socket's fd, with what it had read; or bridges a duplex
 -- (a TLSSocket too: TLS inside TLS runs over the outer socket's cleartext)
 function TLSSocket:_wrap(socket)
@@ -164,6 +191,7 @@ function TLSSocket:_wrap(socket)
     socket.destroyed, socket.readable, socket.writable = true, false, false
     socket._wrappedBy, self._parent = self, socket
     socket.destroy, socket.setTimeout = destroy_spent, set_timeout_spent
+    socket.write, socket._end, socket['end'] = write_spent, end_spent, end_spent
     self._upgraded = true
     return h, prefix
   end
@@ -224,6 +252,14 @@ end
 -- _finishInit returns once the handle is gone.
 local function gone(s) return s.destroyed or not s._handle end
 
+-- A client whose certificate a server refuses gets ECONNRESET, as from a Node
+-- server: the connection is reset, not closed (the client's handshake had
+-- completed, and a clean close would look like a normal end to it)
+local function refuse_client(s)
+  if not s._transport then s._handle:reset() end
+  return s:destroy()
+end
+
 local function server_secure(s)
   if gone(s) then return end
   local server = s._server
@@ -239,7 +275,7 @@ local function server_secure(s)
     local code = s._handle:verify_error()
     if code then
       s.authorizationError = code
-      if reject then return s:destroy() end
+      if reject then return refuse_client(s) end
     else
       s.authorized = true
     end
