@@ -6,20 +6,8 @@ local tls = require('tls')
 local N = {}
 
 -- gaps shared by several ports
-N.GAP_OWN_HOOKS = 'luatls gap: a server tls.TLSSocket ignores its own SNICallback option (only a tls.Server given as '
-  .. 'server lends its hooks), so the callback is never asked'
-N.GAP_EMIT_CONNECTION = "luatls gap: tls.Server does not take a socket or duplex handed to it with "
-  .. "server:emit('connection', socket) (Node's way to upgrade a connection accepted elsewhere); "
-  .. "only tls.TLSSocket(socket, { isServer = true, server = server }) does"
-N.GAP_EMPTY_SNI_CONTEXT = "luatls gap: an SNICallback answering cb(nil, {}) gets a context without certificate and the "
-  .. "handshake fails later (\"no suitable signature algorithm\"); Node refuses it at once as \"Invalid SNI context\""
-N.GAP_EARLY_CLOSE_MESSAGE = "luatls gap: a client whose handshake the server abandons gets the alert as its error "
-  .. "(or ECONNRESET \"socket hang up\"), not Node's ECONNRESET \"Client network socket disconnected before secure TLS "
-  .. "connection was established\""
 N.GAP_ENGINE_TYPES = 'luatls gap: privateKeyEngine, privateKeyIdentifier and clientCertEngine are refused with '
   .. 'ERR_CRYPTO_CUSTOM_ENGINE_NOT_SUPPORTED whatever their type; Node checks the type first (ERR_INVALID_ARG_TYPE)'
-N.GAP_RESET_FIELDS = 'luatls gap: the ECONNRESET a TLS client gets when the peer leaves before the handshake does not '
-  .. 'say where it was connecting: no host and port (nor localAddress) fields, nor path for a Unix socket; Node\'s has them'
 N.GAP_RENEG_CB = 'luatls gap: renegotiate(options, cb) calls cb(ERR_SOCKET_CLOSED) when the socket closes before the '
   .. 'renegotiation completes; Node calls cb only once it succeeded'
 N.GAP_SSLV23 = "luatls gap: secureProtocol 'SSLv23_method' enables TLS 1.0 to 1.2 whatever tls.DEFAULT_MIN_VERSION says; "
