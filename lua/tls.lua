@@ -438,7 +438,7 @@ function TLSSocket:destroy(err)
   -- server's Finished when its 'secure' listener destroys it) go out first, as
   -- Node's stream wrapper writes them before it closes; what the duplex answers
   -- meanwhile reaches nobody
-  if self._transport and not self.destroyed and self._handle then
+  if self._transport and not self._transport.destroyed and not self.destroyed and self._handle then
     self._transportClosing = true
     self._handle:drain()
   end
@@ -662,13 +662,14 @@ local function arm_server_socket(self, s)
   end
 end
 
--- -> the socket; or nil, the error and the socket when its TLS cannot start
--- (SSL_new or its BIO out of memory, a context that was freed): that one
--- connection fails, the server goes on
 local function start_server_socket(self, s)
   s:_startTLS(true)
   arm_server_socket(self, s)
 end
+
+-- -> the socket; or nil, the error and the socket when its TLS cannot start
+-- (SSL_new or its BIO out of memory, a context that was freed): that one
+-- connection fails, the server goes on
 
 function Server:_makeSocket(handle)
   local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
