@@ -381,8 +381,10 @@ end
 
 function TLSSocket:disableRenegotiation() self._renegotiationDisabled = true end
 
-function TLSSocket:getFinished() return open(self) and self._handle:finished(false) or nil end
-function TLSSocket:getPeerFinished() return open(self) and self._handle:finished(true) or nil end
+-- nil before the handshake has started, as Node's undefined
+local function tls_open(s) return open(s) and s._tlsStarted end
+function TLSSocket:getFinished() return tls_open(self) and self._handle:finished(false) or nil end
+function TLSSocket:getPeerFinished() return tls_open(self) and self._handle:finished(true) or nil end
 function TLSSocket:getTLSTicket() return open(self) and self._handle:tls_ticket() or nil end
 
 function TLSSocket:exportKeyingMaterial(length, label, context)
@@ -391,6 +393,9 @@ function TLSSocket:exportKeyingMaterial(length, label, context)
   errors.check('label', label, 'string')
   if context ~= nil then errors.check('context', context, 'string') end
   if not open(self) then error(errors.new('ERR_SOCKET_CLOSED', 'Socket is closed'), 2) end
+  if not self._secured then
+    error(errors.new('ERR_TLS_INVALID_STATE', 'TLS socket connection must be securely established'), 2)
+  end
   return self._handle:export_keying_material(length, label, context)
 end
 
