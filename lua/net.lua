@@ -543,7 +543,8 @@ function Server:_onconnection(handle)
     return self:_acceptFailed(errors.from(sock))
   end
   if sock == nil then return self:_acceptFailed(err, failed) end
-  sock._server = self
+  -- server: Node's public field; _server: the one the socket's hooks and counts belong to
+  sock.server, sock._server = self, self
   sock._countedBy = self
   self._connections = self._connections + 1
   if self.noDelay then sock:setNoDelay(true) end

@@ -106,6 +106,8 @@ TLSSocket.alpnProtocol = false
 function TLSSocket:init(socket, options)
   options = options or {}
   self._tlsOptions = options
+  -- a server socket made by a script: its own hooks (a tls.Server's sockets come with a handle)
+  if options.isServer and not options.handle then self:_ownHooks(options) end
   if socket == nil or options.handle then
     net.Socket.init(self, options)
     return
@@ -113,8 +115,12 @@ function TLSSocket:init(socket, options)
   if type(socket) ~= 'table' or type(socket.write) ~= 'function' then
     error(errors.invalid_arg_type('socket', 'a net.Socket or a duplex stream', socket), 3)
   end
+  -- as Node, the option is ignored over a socket or duplex: a net.Socket's own allowHalfOpen
+  -- decides; over another duplex the TLS socket is never half-open (Node's takes the duplex's,
+  -- true by default: doc/tls.md says why not here)
+  local half_open = getmetatable(socket) ~= nil and socket._handlers ~= nil and socket.allowHalfOpen == true
   local handle, prefix = self:_wrap(socket)
-  local o = setmetatable({ handle = handle }, { __index = options })
+  local o = setmetatable({ handle = handle, allowHalfOpen = half_open }, { __index = options })
   net.Socket.init(self, o)
   self._tlsOptions = options
   if options.isServer then
@@ -129,16 +135,82 @@ function TLSSocket:init(socket, options)
   end
 end
 
--- takes over a socket's fd, with what it had read; or bridges a duplex
+-- destroy() of a net.Socket whose fd a TLSSocket took over: as in Node, where
+-- both share the handle, the TLS socket is destroyed too, and the net socket's
+-- own 'close' follows once the TLS socket's has been emitted, in the loop's
+-- next turn (when Node's handle close callback runs)
+local function destroy_spent(socket, err)
+  if socket._spentClosing then return socket end
+  socket._spentClosing = true
+  if socket._timer then socket._timer:close(); socket._timer = nil end
+  local t = socket._wrappedBy
+  local function closed() require('timers').setImmediate(function() socket:emit('close', err ~= nil) end) end
+  if t._closeEmitted then closed() else t:once('close', closed) end
+  if not t.destroyed then t:destroy(err) end
+  return socket
+end
+
+-- setTimeout() of such a net.Socket: it reads and writes nothing itself any
+-- more (the TLS socket does), so, as its Node counterpart, it is idle from the call on
+local function set_timeout_spent(socket, ms, cb)
+  ms = errors.check_number('msecs', ms, 0)
+  socket.timeout = ms
+  if cb then
+    if ms == 0 then socket:removeListener('timeout', cb) else socket:once('timeout', cb) end
+  end
+  if socket._timer then socket._timer:close(); socket._timer = nil end
+  if ms == 0 or socket._spentClosing then return socket end
+  local t = core.timer()
+  socket._timer = t
+  t:unref()
+  t:start(ms, 0, function()
+    t:close()
+    if socket._timer == t then socket._timer = nil end
+    socket:emit('timeout')
+  end)
+  return socket
+end
+
+-- write() and end() of such a net.Socket: its bytes go to the wire as they are,
+-- under TLS, as Node's parent socket writes to the handle both share (a script
+-- injecting raw bytes). end() writes its data but does not half-close the
+-- connection: the TLS socket over it owns its end.
+local function write_spent(socket, data, enc, cb)
+  if type(enc) == 'function' then enc, cb = nil, enc end
+  if type(data) ~= 'string' then error(errors.invalid_arg_type('chunk', 'of type string', data), 2) end
+  if enc ~= nil and enc ~= 'buffer' then data = require('luatls.encoding').encode(data, enc) end
+  local t = socket._wrappedBy
+  local ok, err = pcall(t._handle.write_raw, t._handle, data)
+  if ok and t.destroyed then
+    ok, err = false, errors.new('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed')
+  end
+  if cb then process.nextTick(cb, not ok and errors.from(err) or nil) end
+  if not ok and not cb then process.nextTick(function() socket:emit('error', errors.from(err)) end) end
+  return ok
+end
+
+local function end_spent(socket, data, enc, cb)
+  if type(data) == 'function' then data, enc, cb = nil, nil, data
+  elseif type(enc) == 'function' then enc, cb = nil, enc end
+  if data ~= nil and not socket.writableEnded then write_spent(socket, data, enc) end
+  socket.writableEnded = true
+  if cb then process.nextTick(cb) end
+  return socket
+end
+
+-- takes over a plain socket's fd, with what it had read; or bridges a duplex
+-- (a TLSSocket too: TLS inside TLS runs over the outer socket's cleartext)
 function TLSSocket:_wrap(socket)
   local h = rawget(socket, '_handle')
-  if h and not socket.destroyed and getmetatable(socket) and socket._handlers then
+  if h and not socket.destroyed and getmetatable(socket) and socket._handlers and not socket.encrypted then
     local prefix = socket:_takeBuffered()
     socket._handle = nil
     if socket._timer then socket._timer:close(); socket._timer = nil end
     self._countedBy, socket._countedBy = socket._countedBy, nil
     socket.destroyed, socket.readable, socket.writable = true, false, false
-    socket._wrappedBy = self
+    socket._wrappedBy, self._parent = self, socket
+    socket.destroy, socket.setTimeout = destroy_spent, set_timeout_spent
+    socket.write, socket._end, socket['end'] = write_spent, end_spent, end_spent
     self._upgraded = true
     return h, prefix
   end
@@ -146,10 +218,10 @@ function TLSSocket:_wrap(socket)
   self._transport = socket
   self._transportWrite = function(bytes) socket:write(bytes) end
   socket:on('data', function(d)
-    if not self.destroyed then self._handle:feed(d) end
+    if not self.destroyed and not self._transportClosing then self._handle:feed(d) end
   end)
   socket:on('end', function()
-    if not self.destroyed then self._handle:feed_eof() end
+    if not self.destroyed and not self._transportClosing then self._handle:feed_eof() end
   end)
   socket:on('close', function() if not self.destroyed then self:destroy() end end)
   socket:on('error', function(e) if not self.destroyed then self:destroy(e) end end)
@@ -215,6 +287,14 @@ end
 -- _finishInit returns once the handle is gone.
 local function gone(s) return s.destroyed or not s._handle end
 
+-- A client whose certificate a server refuses gets ECONNRESET, as from a Node
+-- server: the connection is reset, not closed (the client's handshake had
+-- completed, and a clean close would look like a normal end to it)
+local function refuse_client(s)
+  if not s._transport then s._handle:reset() end
+  return s:destroy()
+end
+
 local function server_secure(s)
   if gone(s) then return end
   local server = s._server
@@ -230,7 +310,7 @@ local function server_secure(s)
     local code = s._handle:verify_error()
     if code then
       s.authorizationError = code
-      if reject then return s:destroy() end
+      if reject then return refuse_client(s) end
     else
       s.authorized = true
     end
@@ -303,7 +383,18 @@ local function verdict(s)
   s:emit('secure')
 end
 
+-- A client made with tls.TLSSocket() (then connect(), or over a stream) is not
+-- tls.connect's: as Node's, it verifies nothing by itself and emits only
+-- 'secure'; authorizationError names what the chain check found, for the caller.
+local function unchecked_secure(s)
+  s.servername = s._handle:servername() or false
+  s.authorizationError = s._handle:verify_error()
+  s:_readNegotiated()
+  s:emit('secure')
+end
+
 local function client_secure(s)
+  if not s._checksPeer then return unchecked_secure(s) end
   s._verdictRunning = true
   verdict(s)
   s._verdictRunning = nil
@@ -330,12 +421,37 @@ handlers.secure = function(s)
   if s._isServer then server_secure(s) else client_secure(s) end
 end
 
+-- As Node's: the ECONNRESET of a tls.connect client whose peer left before the
+-- handshake completed says where it was connecting, from the options given
+local EARLY_CLOSE = 'Client network socket disconnected before secure TLS connection was established'
+local function name_target(s, err)
+  local t = s._connectTarget
+  if not t or s._secured or err.code ~= 'ECONNRESET' or err.message ~= EARLY_CLOSE then return end
+  err.path, err.host, err.port, err.localAddress = t.path, t.host, t.port, t.localAddress
+end
+
 handlers.error = function(s, err)
   if s._server and not s._secured then return s:destroy(err) end
+  if type(err) == 'table' then name_target(s, err) end
   net.Socket._handlers.error(s, err)
 end
 
+-- A net.Socket taken over while it was still connecting still gets its own
+-- 'connect' (Node's TLSSocket listens for its parent's): its listeners run
+-- first, and one that destroys the TLS socket keeps the handshake from starting.
+local function parent_connected(self)
+  local p = self._parent
+  if not p or not p.connecting then return end
+  p.connecting, p.pending = false, false
+  p.remoteAddress, p.remotePort, p.remoteFamily = self.remoteAddress, self.remotePort, self.remoteFamily
+  p.localAddress, p.localPort, p.localFamily = self.localAddress, self.localPort, self.localFamily
+  p:emit('connect', p)
+  p:emit('ready')
+end
+
 function TLSSocket:_onConnect()
+  parent_connected(self)
+  if self.destroyed then return end
   -- a client whose TLS cannot start (no memory for SSL_new, a freed context)
   -- fails with that error, as any failed connection does
   local ok, err = pcall(self._startTLS, self, false)
@@ -343,8 +459,24 @@ function TLSSocket:_onConnect()
   net.Socket._onConnect(self)
 end
 
+-- a TLS socket over a duplex destroys the duplex with it, as Node's stream
+-- wrapper does: the transport under it closes too
+local function destroy_transport(s)
+  local t = s._transport
+  s._transportClosing = true
+  if t and not t.destroyed and type(t.destroy) == 'function' then t:destroy() end
+end
+
 function TLSSocket:destroy(err)
   if self._hsTimer then self._hsTimer:close(); self._hsTimer = nil end
+  -- over a duplex, records OpenSSL made but that were not handed out (a TLS 1.2
+  -- server's Finished when its 'secure' listener destroys it) go out first, as
+  -- Node's stream wrapper writes them before it closes; what the duplex answers
+  -- meanwhile reaches nobody
+  if self._transport and not self._transport.destroyed and not self.destroyed and self._handle then
+    self._transportClosing = true
+    self._handle:drain()
+  end
   -- a renegotiation that fails with an error answers its callbacks with it,
   -- first; one that a plain close cuts short is not answered, as in Node
   local cbs = not self.destroyed and self._renegCallbacks
@@ -357,10 +489,13 @@ function TLSSocket:destroy(err)
   local server = self._server
   if err and server and not self._secured and not self.destroyed then
     net.Socket.destroy(self)
+    destroy_transport(self)
     server:emit('tlsClientError', err, self)
     return self
   end
-  return net.Socket.destroy(self, err)
+  net.Socket.destroy(self, err)
+  destroy_transport(self)
+  return self
 end
 
 local function ifopen(s) return s._handle and not s.destroyed end
@@ -458,7 +593,7 @@ end
 -- tls.connect({ socket = s, ... }): the client side over a connected socket or a duplex
 function tls._connectOver(options, ctx, cb, sni)
   local s = TLSSocket(options.socket, options)
-  s._context = ctx
+  s._context, s._checksPeer = ctx, true
   s._alpn = tls.convertALPNProtocols(options.ALPNProtocols)
   s._npn = options.NPNProtocols and tls.convertALPNProtocols(options.NPNProtocols)
   s._servername = sni
@@ -473,6 +608,7 @@ end
 function tls.connect(...)
   local options, cb = connect_args(...)
   -- as Node: the options and the context first, the port after
+  local target = { path = options.path, host = options.host, port = options.port, localAddress = options.localAddress }
   errors.check_number('options.minDHSize', options.minDHSize, 1, nil, { optional = true })
   errors.check('options.enableTrace', options.enableTrace, 'boolean', true)
   if options.checkServerIdentity ~= nil then
@@ -487,9 +623,14 @@ function tls.connect(...)
   if options.pskCallback ~= nil then errors.check('options.pskCallback', options.pskCallback, 'function') end
   tls._checkSession(options.session)
   local sni = tls._sniOf(options.servername)
-  if options.socket ~= nil then return tls._connectOver(options, ctx, cb, sni) end
+  if options.socket ~= nil then
+    local over = tls._connectOver(options, ctx, cb, sni)
+    over._connectTarget = target
+    return over
+  end
   local s = TLSSocket(nil, options)
-  s._context = ctx
+  s._connectTarget = target
+  s._context, s._checksPeer = ctx, true
   s._alpn = tls.convertALPNProtocols(options.ALPNProtocols)
   s._npn = options.NPNProtocols and tls.convertALPNProtocols(options.NPNProtocols)
   s._servername = sni
@@ -513,6 +654,8 @@ function Server:init(options, listener)
   options = options or {}
   if type(options) ~= 'table' then error(errors.invalid_arg_type('options', 'of type table', options), 3) end
   net.Server.init(self, options)
+  -- first, as Node's: serves what a script hands over with emit('connection', socket)
+  self:on('connection', function(raw) self:_onConnectionEvent(raw) end)
   self._tlsOptions = options
   self._requestCert = options.requestCert == true
   self._rejectUnauthorized = options.rejectUnauthorized ~= false
@@ -547,10 +690,10 @@ function Server:setSecureContext(options)
   end
 end
 
-local function start_server_socket(self, s, handle)
-  s:_startTLS(true)
+-- the PSK hint and the handshake deadline of a server's socket, once its TLS has started
+local function arm_server_socket(self, s)
   local hint = self._tlsOptions.pskIdentityHint
-  if hint and not handle:set_psk_hint(hint) then
+  if hint and not s._handle:set_psk_hint(hint) then
     -- as Node: that connection fails ('tlsClientError'), the server goes on
     process.nextTick(function()
       s:destroy(errors.new('ERR_TLS_PSK_SET_IDENTIY_HINT_FAILED', 'Failed to set PSK identity hint'))
@@ -568,6 +711,11 @@ local function start_server_socket(self, s, handle)
   end
 end
 
+local function start_server_socket(self, s)
+  s:_startTLS(true)
+  arm_server_socket(self, s)
+end
+
 -- -> the socket; or nil, the error and the socket when its TLS cannot start
 -- (SSL_new or its BIO out of memory, a context that was freed): that one
 -- connection fails, the server goes on
@@ -579,15 +727,26 @@ local function server_socket_error() end
 
 function Server:_makeSocket(handle)
   local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
-  s._server = self
+  s._server, s._acceptedBy = self, self
   s._context = self._context
   s:on('error', server_socket_error)
-  local ok, err = pcall(start_server_socket, self, s, handle)
+  local ok, err = pcall(start_server_socket, self, s)
   if not ok then
     s:destroy()
     return nil, errors.from(err), s
   end
   return s
+end
+
+-- server:emit('connection', socket_or_duplex): Node's way to hand a tls.Server a
+-- connection accepted elsewhere (a net.Server, a proxy, a duplex in memory). The
+-- server serves it as one of its own: a server TLSSocket over it with the server's
+-- context and hooks, the handshake deadline, then 'secureConnection' or
+-- 'tlsClientError'. The sockets the server accepted itself are served already.
+function Server:_onConnectionEvent(raw)
+  if type(raw) ~= 'table' or raw._acceptedBy == self then return end
+  local s = TLSSocket(raw, { isServer = true, server = self })
+  arm_server_socket(self, s)
 end
 
 -- a connection that failed before its handshake could start: Node's name for a
@@ -604,7 +763,20 @@ local SecurePair = require('events'):extend()
 tls.SecurePair = SecurePair
 tls.CleartextStream = TLSSocket
 
-function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized)
+-- a deprecated API warns once on stderr, as Node's DeprecationWarning does
+local deprecations = {}
+function tls._deprecate(code, message)
+  if deprecations[code] then return end
+  deprecations[code] = true
+  io.stderr:write(('(luatls) [%s] DeprecationWarning: %s\n'):format(code, message))
+end
+
+-- options (the fifth argument, as in Node): more TLSSocket options for the cleartext side
+function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized, options)
+  tls._deprecate('DEP0064', 'tls.createSecurePair() is deprecated. Please use tls.TLSSocket instead.')
+  if options ~= nil and type(options) ~= 'table' then
+    error(errors.invalid_arg_type('options', 'of type table', options), 2)
+  end
   secure_context.check(context, 2)
   local pair = SecurePair()
   local encrypted = stream.Duplex()
@@ -613,10 +785,12 @@ function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized
   bridge._final = function() encrypted:push(nil) end
   encrypted._write = function(_, bytes) bridge:push(bytes) end
   encrypted._final = function() bridge:push(nil) end
-  local cleartext = TLSSocket(bridge, { isServer = isServer == true, secureContext = context,
-    requestCert = requestCert == true, rejectUnauthorized = rejectUnauthorized ~= false })
+  local o = { isServer = isServer == true, secureContext = context,
+    requestCert = requestCert == true, rejectUnauthorized = rejectUnauthorized ~= false }
+  for k, v in pairs(options or {}) do o[k] = v end
+  local cleartext = TLSSocket(bridge, o)
   pair.encrypted, pair.cleartext = encrypted, cleartext
-  cleartext:on(isServer and 'secure' or 'secureConnect', function() pair:emit('secure') end)
+  cleartext:once('secure', function() pair:emit('secure') end)
   if not isServer then cleartext:_startTLS(false) end
   return pair
 end

@@ -153,6 +153,18 @@ static int stream_feed_eof(lua_State *L) {
   return 0;
 }
 
+/*
+** s:drain(): what OpenSSL wrote and was not handed out yet goes out as
+** 'encrypted' now, for a socket about to be destroyed (a server's last flight
+** when its 'secure' listener destroys it). Nothing while OpenSSL is on the
+** stack: its buffers are not touched from inside it.
+*/
+static int stream_drain(lua_State *L) {
+  lt_stream *s = lt_checkstream(L, 1);
+  if (s->mem && !s->closed && s->ssl != NULL && !lt_in_ssl()) lt_mem_drain(s);
+  return 0;
+}
+
 /* core.mem_stream() -> a stream with no fd, for TLS over a Lua duplex */
 static int mem_stream(lua_State *L) {
   lt_stream *s = lt_stream_new(L, -1);
@@ -161,7 +173,7 @@ static int mem_stream(lua_State *L) {
 }
 
 static const luaL_Reg mem_methods[] = {
-  {"feed", stream_feed}, {"feed_eof", stream_feed_eof},
+  {"feed", stream_feed}, {"feed_eof", stream_feed_eof}, {"drain", stream_drain},
   {NULL, NULL}
 };
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include "stream.h"
 #include "modules.h"
 
@@ -231,6 +232,22 @@ static void stream_release(lt_stream *s) {
 }
 
 /*
+** destroy() right after write() on a plain socket: Node's write tries the
+** socket at once, so those bytes are sent; here they wait for the loop's
+** flush, so they get one try before the fd goes. No event, no Lua: what the
+** kernel does not take now is dropped, as a destroyed socket's writes are.
+*/
+static void last_write(lt_stream *s) {
+  while (s->out.len > s->out.head) {
+    const char *p = s->out.data + s->out.head;
+    size_t len = s->out.len - s->out.head;
+    ssize_t n = s->is_socket ? send(s->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT) : write(s->fd, p, len);
+    if (n <= 0) return;
+    lt_buf_consume(&s->out, (size_t)n);
+  }
+}
+
+/*
 ** Closed from inside an OpenSSL call on this stream (a hook's listener),
 ** the fd keeps its number until that call has returned: OpenSSL may still
 ** write to it, and a file or socket the script opens meanwhile must not
@@ -254,8 +271,13 @@ static void stream_close_handle(lt_handle *h) {
 
 void lt_stream_close(lt_stream *s) { stream_close_handle(&s->h); }
 
+/* s:close([flush]): flush asks a plain socket to try what it has queued first */
 static int stream_close(lua_State *L) {
-  stream_close_handle(&lt_checkstream(L, 1)->h);
+  lt_stream *s = lt_checkstream(L, 1);
+  if (lua_toboolean(L, 2) && !s->closed && s->tp == &lt_plain_transport && s->fd >= 0 && !s->connecting &&
+      s->in_ssl == 0)
+    last_write(s);
+  stream_close_handle(&s->h);
   return 0;
 }
 

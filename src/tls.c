@@ -752,8 +752,33 @@ static int stream_release_flight(lua_State *L) {
   return 0;
 }
 
+/*
+** s:write_raw(bytes): bytes that go to the fd as they are, under TLS, after
+** the raw bytes already waiting and before the records still to be made: a
+** script writing to the net.Socket whose fd a TLSSocket took over, as Node's
+** parent socket writes to the shared handle. Refused while OpenSSL is on the
+** stack (the queue must not move), on a stream with no fd, and while
+** application data waits (a record may be half sent: raw bytes would split it).
+*/
+static int stream_write_raw(lua_State *L) {
+  lt_stream *s = tlsstream(L);
+  size_t n;
+  const char *p = luaL_checklstring(L, 2, &n);
+  if (s->closed || s->mem || s->in_ssl || s->shut_req) {
+    lt_push_error(L, "ERR_SOCKET_CLOSED", "Socket is closed");
+    return lua_error(L);
+  }
+  if (s->out.len - s->out.head > s->plain_left || s->held.len > s->held.head) {
+    lt_push_error(L, "ERR_TLS_INVALID_STATE", "TLS records are being written");
+    return lua_error(L);
+  }
+  if (n > 0) out_insert_plain(s, p, n);
+  lt_stream_update(s);
+  return 0;
+}
+
 static const luaL_Reg tls_methods[] = {
-  {"release_flight", stream_release_flight},
+  {"release_flight", stream_release_flight}, {"write_raw", stream_write_raw},
   {"ephemeral_key", stream_ephemeral_key}, {"shared_sigalgs", stream_shared_sigalgs},
   {"starttls", stream_starttls}, {"verify_error", stream_verify_error},
   {"protocol", stream_protocol}, {"cipher", stream_cipher},

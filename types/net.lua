@@ -110,6 +110,7 @@ local net = {}
 ---@field localAddress string? This end's address; nil on a Unix socket.
 ---@field localPort integer?
 ---@field localFamily string?
+---@field server net.Server? The server that accepted this socket (nil on a client's).
 net.Socket = {}
 
 ---The same class as `net.Socket`.

@@ -96,6 +96,8 @@ local tls = {}
 ---@class tls.TLSSocketOptions: tls.SecureContextOptions, net.SocketOptions
 ---@field isServer boolean? The server side of the handshake.
 ---@field server tls.Server? Use this server's context and hooks; failures are its `'tlsClientError'`.
+---@field SNICallback (fun(servername: string, cb: fun(err?: luatls.Error, ctx?: tls.SecureContext|tls.SecureContextOptions)))? A server socket's own: picks the context for a name (wins over `server`'s); not a function: `ERR_INVALID_ARG_TYPE`.
+---@field ALPNProtocols string[]|string? A server socket's own protocols (win over `server`'s).
 ---@field secureContext tls.SecureContext?
 ---@field requestCert boolean?
 ---@field rejectUnauthorized boolean?
@@ -389,13 +391,15 @@ function tls.getCiphers() end
 ---@return string
 function tls.convertALPNProtocols(protocols, out) end
 
----The old API: a pair whose `encrypted` stream is piped to and from a socket.
+---The old API (deprecated, DEP0064: warns once on stderr): a pair whose `encrypted` stream is
+---piped to and from a socket.
 ---@param context? tls.SecureContext
 ---@param isServer? boolean
 ---@param requestCert? boolean
 ---@param rejectUnauthorized? boolean
+---@param options? tls.TLSSocketOptions More options of the cleartext `TLSSocket` (they win).
 ---@return tls.SecurePair
-function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized) end
+function tls.createSecurePair(context, isServer, requestCert, rejectUnauthorized, options) end
 
 ---`tls.sessionStore`: where a fleet of servers keeps what TLS resumption needs (doc/scaling.md, "A fleet").
 ---@class tls.SessionStoreLib

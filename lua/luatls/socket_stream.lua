@@ -319,7 +319,8 @@ return function(Socket, handlers)
     self.writableNeedDrain = false
     if err ~= nil and self.errored == nil then self.errored = err end
     if self._timer then self._timer:close(); self._timer = nil end
-    if self._handle then self._handle:close() end
+    -- what write() queued just before gets one try, as Node's write() tries at once
+    if self._handle then self._handle:close(true) end
     local cbs = self._writeCbs or {}
     self._writeCbs = nil
     local corked = self._corked

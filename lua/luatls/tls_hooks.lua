@@ -131,7 +131,7 @@ end
 -- answers the certificate callback once: OCSPRequest listeners come after SNI
 local function finish_cert(s, ctx, ocsp)
   local server = s._server
-  if not ocsp or server:listenerCount('OCSPRequest') == 0 then
+  if not ocsp or not server or server:listenerCount('OCSPRequest') == 0 then
     return cert_done(s, ctx)
   end
   local sc = (ctx or server._context).context
@@ -149,10 +149,10 @@ end
 handlers.certcb = function(s, servername, ocsp)
   local server = s._server
   s.servername = servername or false
-  local sni = server._SNICallback
+  local sni = s._SNICallback or (server and server._SNICallback)
   -- as Node: no name (or an empty one), no SNICallback
   if not sni or not servername or servername == '' then
-    return finish_cert(s, server:_findContext(servername), ocsp)
+    return finish_cert(s, server and server:_findContext(servername), ocsp)
   end
   local cb, state = once(s, function(err, ctx)
     if err then return refuse(s, err) end
@@ -309,18 +309,30 @@ function TLSSocket:_installHooks(is_server)
   local server = self._server
   if is_server and server then
     local ocsp = server:listenerCount('OCSPRequest') > 0
-    if server._SNICallback or server._contexts or ocsp then flags = flags | HOOK_CERT end
+    if self._SNICallback or server._SNICallback or server._contexts or ocsp then flags = flags | HOOK_CERT end
     if ocsp then flags = flags | HOOK_OCSP end
     if server._pskCallback then flags = flags | HOOK_PSK end
     if server._ALPNCallback then flags = flags | HOOK_ALPN_CB end
-    alpn, npn = server._alpn, server._npn
-  elseif not is_server then
+    alpn, npn = self._ownALPN or server._alpn, server._npn
+  elseif is_server then
+    -- a server socket of its own (no tls.Server lends it hooks): its options
+    if self._SNICallback then flags = flags | HOOK_CERT end
+    alpn = self._ownALPN
+  else
     local opts = self._tlsOptions
     if opts.pskCallback then flags = flags | HOOK_PSK end
     if opts.requestOCSP then flags = flags | HOOK_OCSP end
     npn = self._npn
   end
   self._handle:set_hooks(flags | self:_sessionHooks(is_server), alpn, npn)
+end
+
+-- A server TLSSocket's own SNICallback and ALPNProtocols options, checked
+-- before it takes its socket over; they win over a tls.Server's, as in Node.
+function TLSSocket:_ownHooks(options)
+  if options.SNICallback ~= nil then errors.check('options.SNICallback', options.SNICallback, 'function') end
+  self._SNICallback = options.SNICallback
+  self._ownALPN = wire('ALPNProtocols', options.ALPNProtocols)
 end
 
 -- server options of the hooks, checked once

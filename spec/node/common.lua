@@ -6,13 +6,6 @@ local tls = require('tls')
 local N = {}
 
 -- gaps shared by several ports
-N.GAP_OWN_HOOKS = 'luatls gap: a server tls.TLSSocket ignores its own SNICallback option (only a tls.Server given as '
-  .. 'server lends its hooks), so the callback is never asked'
-N.GAP_EMIT_CONNECTION = "luatls gap: tls.Server does not take a socket or duplex handed to it with "
-  .. "server:emit('connection', socket) (Node's way to upgrade a connection accepted elsewhere); "
-  .. "only tls.TLSSocket(socket, { isServer = true, server = server }) does"
-N.GAP_RESET_FIELDS = 'luatls gap: the ECONNRESET a TLS client gets when the peer leaves before the handshake does not '
-  .. 'say where it was connecting: no host and port (nor localAddress) fields, nor path for a Unix socket; Node\'s has them'
 
 N.CA = H.cert('ca-cert.pem')
 N.KEY = H.cert('server-key.pem')

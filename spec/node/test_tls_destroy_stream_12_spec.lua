@@ -7,7 +7,6 @@ local N = require('node.common')
 -- the same scenario as test-tls-destroy-stream, over TLS 1.2
 describe('test-tls-destroy-stream-12', function()
   it('a TLS 1.2 server over a duplex handed over with emit(\'connection\'), that writes then destroys', function()
-    pending(N.GAP_EMIT_CONNECTION .. '; and destroying a TLSSocket over a duplex does not destroy the duplex')
     local r = { data = '' }
     H.run(5000, function(done)
       local tls_server = tls.createServer(N.opts({ maxVersion = 'TLSv1.2' }), function(s)

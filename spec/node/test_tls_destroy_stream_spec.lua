@@ -58,7 +58,6 @@ end
 
 describe('test-tls-destroy-stream', function()
   it('a server TLSSocket over a duplex that writes then destroys: the client closes cleanly', function()
-    pending('luatls gap: destroying a TLSSocket that runs over a duplex leaves the duplex alive (no destroy, no \'close\' on it), so the transport under it never closes')
     scenario(function(server, duplex, on_secure)
       local s = tls.TLSSocket(duplex, { isServer = true, server = server })
       s:on('secure', function() on_secure(s) end)
@@ -66,7 +65,6 @@ describe('test-tls-destroy-stream', function()
   end)
 
   it('the same with the duplex handed to the server by emit(\'connection\')', function()
-    pending(N.GAP_EMIT_CONNECTION)
     scenario(function(server, duplex) server:emit('connection', duplex) end)
   end)
 end)

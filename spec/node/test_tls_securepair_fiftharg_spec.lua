@@ -5,7 +5,6 @@ local N = require('node.common')
 
 describe('test-tls-securepair-fiftharg', function()
   it('createSecurePair\'s fifth argument gives options: its SNICallback sees the hello\'s name', function()
-    pending('luatls gap: tls.createSecurePair ignores its fifth argument (options such as SNICallback)')
     local names = {}
     H.run(5000, function(done)
       local pair = tls.createSecurePair(tls.createSecureContext(N.opts()), true, false, false, {

@@ -4,7 +4,6 @@ local N = require('node.common')
 
 describe('test-tls-server-connection-server', function()
   it('a server socket\'s server field is the tls.Server', function()
-    pending('luatls gap: accepted sockets keep their server in the private _server field; socket.server (Node\'s public field) is nil')
     local same
     H.run(5000, function(done)
       local server

@@ -5,7 +5,6 @@ local N = require('node.common')
 
 describe('test-tls-socket-close', function()
   it('destroying the net socket under a server TLS socket closes the TLS socket, one tick later', function()
-    pending(N.GAP_EMIT_CONNECTION)
     local r = {}
     H.run(5000, function(done)
       local server_tls, net_socket, net_closed = nil, nil, false

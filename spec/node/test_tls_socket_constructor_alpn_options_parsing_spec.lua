@@ -5,7 +5,6 @@ local N = require('node.common')
 
 describe('test-tls-socket-constructor-alpn-options-parsing', function()
   it('a server TLSSocket takes ALPNProtocols as a list', function()
-    pending('luatls gap: a server tls.TLSSocket ignores its own ALPNProtocols option (only a tls.Server given as server lends ALPN), so nothing is negotiated')
     assert.is_not_nil(tls.TLSSocket(nil, { ALPNProtocols = { 'http/1.1' } }))
     local alpn
     H.run(5000, function(done)

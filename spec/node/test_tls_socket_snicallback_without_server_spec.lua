@@ -4,7 +4,6 @@ local stream = require('stream')
 
 describe('test-tls-socket-snicallback-without-server', function()
   it('a server TLSSocket without a server asks its own SNICallback', function()
-    pending(require('node.common').GAP_OWN_HOOKS)
     local names = {}
     H.run(5000, function(done)
       local a, b = stream.Duplex(), stream.Duplex()

@@ -5,7 +5,6 @@ local N = require('node.common')
 
 describe('test-tls-starttls-server', function()
   it('a server TLSSocket with its own SNICallback, lent a net.Server, answers a client asking for OCSP', function()
-    pending(require('node.common').GAP_OWN_HOOKS)
     local names, secure = {}, false
     H.run(5000, function(done)
       local server

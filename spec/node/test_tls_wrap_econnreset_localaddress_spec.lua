@@ -5,7 +5,6 @@ local N = require('node.common')
 
 describe('test-tls-wrap-econnreset-localaddress', function()
   it('with localAddress, the ECONNRESET before the handshake names it and the port (no host was given), then \'close\'', function()
-    pending(N.GAP_RESET_FIELDS)
     local e, port, closed_after_error
     H.run(5000, function(done)
       local server

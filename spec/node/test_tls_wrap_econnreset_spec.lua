@@ -31,7 +31,6 @@ describe('test-tls-wrap-econnreset', function()
   end)
 
   it('the error names the host and port', function()
-    pending(require('node.common').GAP_RESET_FIELDS)
     local e, port = scenario()
     assert.equal('127.0.0.1', e.host)
     assert.equal(port, e.port)
