@@ -21,5 +21,6 @@ int luaopen_luatls_core(lua_State *L) {
   lt_open_bio(L);
   lt_open_ipc(L);
   lt_open_x509gen(L);
+  lt_open_stdin(L);
   return 1;
 }

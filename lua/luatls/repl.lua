@@ -394,6 +394,12 @@ end
 
 function M.start()
   runtime.install_module_globals()
+  -- the line editor owns the terminal from here: a process.stdin made
+  -- before (a script run with -i) stops, and fd 0 blocks again
+  local stdin = rawget(process, 'stdin')
+  if stdin then stdin:destroy(); rawset(process, 'stdin', nil) end
+  core.stdin_restore()
+  runtime.repl_owns_stdin = true
   inspect_options.colors = core.isatty(1) and os.getenv('NO_COLOR') == nil
     and os.getenv('NODE_DISABLE_COLORS') == nil and os.getenv('TERM') ~= 'dumb'
   local home = os.getenv('HOME')

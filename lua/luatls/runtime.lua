@@ -24,7 +24,21 @@ function console.dir(v, opts) io.stdout:write(util.inspect(v, opts), '\n') end
 
 -- process ---------------------------------------------------------------
 
-local process = EventEmitter()
+-- process is an EventEmitter whose stdin is made when first read
+local Process = EventEmitter:extend()
+Process.__name = 'process'
+local lazy_process = {}
+Process.__index = function(t, k)
+  local v = Process[k]
+  if v ~= nil then return v end
+  local make = lazy_process[k]
+  if make then
+    v = make()
+    rawset(t, k, v)
+    return v
+  end
+end
+local process = Process()
 process.argv = {}
 process.execArgv = {}
 process.pid = core.getpid and core.getpid() or 0
@@ -45,6 +59,33 @@ process.env = setmetatable({}, {
 })
 process.stdout = { write = function(_, s) io.stdout:write(s); io.stdout:flush(); return true end }
 process.stderr = { write = function(_, s) io.stderr:write(s); return true end }
+
+-- process.stdin: a readable net.Socket over fd 0 (a pipe, a file or a
+-- terminal), paused until a 'data' listener, resume(), pipe() or read()
+-- asks for bytes, as Node's. While the REPL runs, its line editor owns the
+-- terminal and process.stdin is refused.
+M.repl_owns_stdin = false
+function lazy_process.stdin()
+  if M.repl_owns_stdin then
+    error(errors.new('ERR_STDIN_OWNED_BY_REPL',
+      "process.stdin is not available in the REPL: its line editor reads the terminal",
+      nil, 'Error'), 3)
+  end
+  local handle, kind = core.stdin_open()
+  local s = require('net').Socket()
+  s._paused = true     -- _attach does not start reading
+  s:_attach(handle)
+  s._paused = nil      -- readableFlowing stays nil: a 'data' listener resumes
+  s:_connected()
+  s.writable = false
+  s.fd = 0
+  s.isTTY = kind == 'tty' or nil
+  s._stdinKind = kind
+  s:_updateState()
+  -- a write side it never had: the end of input closes the stream
+  s:on('end', function() s:destroy() end)
+  return s
+end
 
 function process.cwd() return os.getenv('PWD') or '.' end
 function process.uptime() return core.now() / 1000 end
