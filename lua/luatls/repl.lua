@@ -171,8 +171,14 @@ local function load_file(path)
   end
 end
 
+-- the dot commands; `luatls connect` adds .send
 local commands = {}
-function commands.help() out(HELP) end
+M.commands = commands
+-- more help lines (from whoever added commands), and a handler for lines that
+-- are not commands: returns true when it took the line (`luatls connect --lines`)
+M.help_extra = ''
+M.plain_line = nil
+function commands.help() out(HELP, M.help_extra) end
 function commands.exit() M.exit(0) end
 commands['break'] = function() buffer = nil end
 function commands.load(arg)
@@ -244,6 +250,8 @@ local function on_line(line)
   local cmd, arg = line:match('^%s*%.(%a+)%s*(.-)%s*$')
   if cmd and commands[cmd] and buffer == nil or (cmd == 'break') then
     commands[cmd](arg)
+  elseif buffer == nil and M.plain_line and M.plain_line(line) then
+    -- taken by the handler
   elseif buffer == nil and not line:match('%S') then
     -- nothing
   else
@@ -392,7 +400,8 @@ function M.exit(code)
   process.exit(code)
 end
 
-function M.start()
+-- M.start([banner]): banner replaces the version line
+function M.start(banner)
   runtime.install_module_globals()
   -- the line editor owns the terminal from here: a process.stdin made
   -- before (a script run with -i) stops, and fd 0 blocks again
@@ -448,7 +457,7 @@ function M.start()
       report(e)
     end
   end)
-  out(('luatls %s (%s, %s) — .help for help\n'):format(core.version, _VERSION,
+  out(banner or ('luatls %s (%s, %s) — .help for help\n'):format(core.version, _VERSION,
     core.openssl_version:match('^(OpenSSL %S+)') or core.openssl_version))
   core.repl_start(PROMPT, on_line, on_sigint, M.complete)
 end

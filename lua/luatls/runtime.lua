@@ -356,8 +356,15 @@ local function version_line()
   return ('luatls %s (%s, %s)'):format(core.version, _VERSION, core.openssl_version)
 end
 
+-- the subcommands: `luatls connect ...`, `luatls serve ...`
+M.SUBCOMMANDS = { connect = 'luatls.connect', serve = 'luatls.serve' }
+
 function M.main(exe, ...)
   local args = table.pack(...)
+  local sub = M.SUBCOMMANDS[args[1]]
+  if sub then
+    return require(sub).main(exe, { table.unpack(args, 2, args.n) })
+  end
   local i, code, interactive, print_result = 1, nil, false, false
   while i <= args.n do
     local a = args[i]
