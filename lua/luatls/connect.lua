@@ -256,6 +256,7 @@ end
 
 function M.show(data)
   if M.printable(data) then
+    data = data:gsub('\r\n', '\n')
     return data:sub(-1) == '\n' and data or data .. '\n'
   end
   return M.hexdump(data)
@@ -299,6 +300,13 @@ local function interactive(sock, o)
   if o.lines then
     repl.plain_line = function(line) send(line) return true end
   end
+  -- the first Ctrl-D ends the write side, as end of input does when piped
+  repl.on_eof = function()
+    if sock.destroyed or sock.writableEnded then return false end
+    core.repl_write(2, '* write side ended (Ctrl-D again leaves)\n')
+    sock:_end()
+    return true
+  end
   sock:on('data', function(d) core.repl_write(1, M.show(d)) end)
   sock:on('end', function() core.repl_write(2, '* the peer ended its side\n') end)
   sock:on('close', function()
@@ -334,7 +342,7 @@ end
 
 local function fail(o, err)
   local text = type(err) == 'table' and ((err.code and (err.code .. ': ') or '') .. tostring(err.message))
-    or tostring(err)
+    or tostring(err):gsub('\nstack traceback:.*$', '')
   io.stderr:write('luatls connect: ', o.target, ': ', text, '\n')
   process.exitCode = M.EXIT_CONNECT
 end
@@ -346,7 +354,11 @@ local function handshake(o, t, timeout, raw, on_ready)
   local opts = {}
   for k, v in pairs(t) do opts[k] = v end
   if raw then opts.socket = raw end
-  local sock = tls.connect(opts)
+  local made, sock = pcall(tls.connect, opts)
+  if not made then
+    if raw then raw:destroy() end
+    return fail(o, sock)
+  end
   local ocsp, settled
   local timer = setTimeout(function()
     settled = true
@@ -374,7 +386,8 @@ local function handshake(o, t, timeout, raw, on_ready)
 end
 
 local function connect(o, on_ready)
-  local t = M.tls_options(o)
+  local ok, t = pcall(M.tls_options, o)
+  if not ok then return fail(o, t) end
   local timeout = o.timeout or 15000
   local log = o.quiet and function() end or function(l) io.stderr:write('* ', l, '\n') end
   if o.keylog then require('tls')._setKeylogFile(o.keylog) end

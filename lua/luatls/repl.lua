@@ -178,6 +178,8 @@ M.commands = commands
 -- are not commands: returns true when it took the line (`luatls connect --lines`)
 M.help_extra = ''
 M.plain_line = nil
+-- Ctrl-D on an empty line: on_eof() returns true to stay at the prompt
+M.on_eof = nil
 function commands.help() out(HELP, M.help_extra) end
 function commands.exit() M.exit(0) end
 commands['break'] = function() buffer = nil end
@@ -244,6 +246,10 @@ end
 local function on_line(line)
   last_sigint = false
   if line == nil then   -- Ctrl-D
+    if M.on_eof and M.on_eof() then
+      core.repl_prompt(buffer and PROMPT2 or PROMPT)
+      return
+    end
     return M.exit(0)
   end
   remember(line)

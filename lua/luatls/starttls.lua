@@ -3,10 +3,13 @@
 -- luatls.async task on a connected AsyncSocket and returns when the server has
 -- agreed to start TLS; any other answer raises an error naming the protocol.
 -- What the server said is passed to log(line), for the connect summary.
+local errors = require('luatls.errors')
+
 local M = {}
 
 local function refused(proto, line)
-  error(('%s: the server refused STARTTLS: %s'):format(proto, line or 'the connection closed'), 0)
+  error(errors.new('ERR_STARTTLS_REFUSED', ('%s: the server refused STARTTLS: %s')
+    :format(proto, line or 'the connection closed'), { protocol = proto }), 0)
 end
 
 local function readline(s, proto, log)
