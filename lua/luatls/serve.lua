@@ -147,8 +147,6 @@ function M.start(o)
     names[#names + 1] = (core.isip(h) ~= 0 and 'IP:' or 'DNS:') .. h
   end
   local id = ca:issue({ subject = { CN = h }, altNames = names, days = 7 })
-  local path = ca_path(o)
-  fs.writeFileSync(path, ca.cert)
   local handler = o.mode == 'echo' and echo or http_hello
   local server = tls.createServer({ key = id.key, cert = id.cert, ALPNProtocols = o.alpn }, function(socket)
     if not o.quiet then
@@ -173,6 +171,9 @@ function M.start(o)
   end)
   server:listen(o.port, o.host, function()
     local port = server:address().port
+    -- written once listening: a server that could not start leaves no file
+    local path = ca_path(o)
+    fs.writeFileSync(path, ca.cert)
     local out = {
       ('luatls serve: %s on %s:%d (TLS, certificate from a CA made for this run)'):format(o.mode,
         bracket(o.host), port),
@@ -182,7 +183,7 @@ function M.start(o)
     for _, l in ipairs(M.commands(o, port, path, o.exe)) do out[#out + 1] = '  ' .. l end
     process.stdout:write(table.concat(out, '\n') .. '\n')
   end)
-  return server, path
+  return server
 end
 
 function M.main(exe, args)
