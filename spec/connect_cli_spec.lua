@@ -398,3 +398,56 @@ s:once('data', function(d) print(d, process.argv[#process.argv]) s:destroy() end
     end
   end)
 end)
+
+describe('luatls connect at a terminal', function()
+  local R = require('repl_session')
+
+  -- a REPL session of `luatls connect` against an in-process echo server
+  local function session(args, steps)
+    local code, out, left
+    H.run(30000, function(done)
+      local server = tls.createServer(server_id, function(s)
+        s:on('data', function(d) s:write(d) end)
+        s:on('end', function() s:_end() end)
+        s:on('error', function() end)
+      end)
+      server:listen(0, '127.0.0.1', function()
+        local a = 'connect localhost:' .. server:address().port .. ' --ca ' .. path('ca.pem') .. ' ' .. args
+        R.session(steps, function(c, o)
+          code, out = c, o
+          server:close()
+          done()
+        end, { args = a })
+      end)
+    end)
+    return code, R.plain(out), left
+  end
+
+  it('s is the socket; .send writes a line; text and binary are shown above the prompt; Ctrl-D ends the write side', function()
+    local code, out = session('-q', {
+      R.expect('> '), R.line('.send hello there'), R.printed('hello there'),
+      R.line('s:write("\\0\\1\\2bin")'), R.printed('0000  00 01 02 62 69 6e'),
+      R.line('s:getProtocol()'), R.expect("'TLSv1.3'"),
+      R.send('\4'), R.printed('* write side ended'), R.printed('* connection closed'),
+    })
+    assert.equal(0, code)
+    assert.matches('0000  00 01 02 62 69 6e %s+|%.%.%.bin|', out)
+    assert.matches('%* the peer ended its side', out)
+  end)
+
+  it('--lines --crlf: typed lines are written with CRLF; commands still work', function()
+    local code, out = session('-q --lines --crlf', {
+      R.expect('> '), R.line('HELO there'), R.printed('HELO there'),
+      R.line('.help'), R.expect('.send TEXT'), R.line('.exit'),
+    })
+    assert.equal(0, code)
+    assert.matches('Lines that are not commands are sent', out)
+  end)
+
+  it('prints the summary before the prompt', function()
+    local code, out = session('', { R.expect('> '), R.line('.exit') })
+    assert.equal(0, code)
+    assert.matches('%* Verification: OK', out)
+    assert.matches('Connected: s is the socket', out)
+  end)
+end)
