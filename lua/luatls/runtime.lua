@@ -290,6 +290,9 @@ end
 
 local USAGE = [[
 Usage: luatls [options] [script.lua | -] [arguments]
+       luatls connect HOST[:PORT] [options] [script.lua]  a scriptable TLS client
+       luatls serve (--echo | --http-hello) [options]     a TLS server, nothing to prepare
+       (luatls connect --help, luatls serve --help: their options)
 
   -e, --eval CODE   run CODE
   -p, --print CODE  run CODE and print its value
