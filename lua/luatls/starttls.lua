@@ -1,6 +1,7 @@
 -- The plain-text dialogues that come before TLS on protocols with an upgrade
 -- command, as `openssl s_client -starttls` speaks them. Each one runs inside a
--- luatls.async task on a connected AsyncSocket and returns when the server has
+-- luatls.async task on a connected AsyncSocket (given the options of
+-- tls.connect that will follow, for the names it sends) and returns when the server has
 -- agreed to start TLS; any other answer raises an error naming the protocol.
 -- What the server said is passed to log(line), for the connect summary.
 local errors = require('luatls.errors')
@@ -33,10 +34,10 @@ local function send(s, log, text)
   s:writeAsync(text)
 end
 
-function M.smtp(s, opts, log)
+function M.smtp(s, _, log)
   local code, line = reply(s, 'smtp', log)
   if code ~= '220' then refused('smtp', line) end
-  send(s, log, 'EHLO ' .. (opts.helo or 'luatls.localdomain') .. '\r\n')
+  send(s, log, 'EHLO luatls.localdomain\r\n')
   code, line = reply(s, 'smtp', log)
   if code ~= '250' then refused('smtp', line) end
   send(s, log, 'STARTTLS\r\n')
@@ -72,8 +73,8 @@ function M.imap(s, _, log)
 end
 
 -- XMPP: open a stream, wait for the features, ask, wait for <proceed/>
-function M.xmpp(s, opts, log)
-  local to = opts.xmppHost or opts.servername or opts.host
+function M.xmpp(s, t, log)
+  local to = t.servername or t.host
   send(s, log, ("<stream:stream xmlns:stream='http://etherx.jabber.org/streams' "
     .. "xmlns='jabber:client' to='%s' version='1.0'>"):format(to))
   local seen = ''
