@@ -22,8 +22,9 @@ Usage: luatls serve (--echo | --http-hello) [options]
                     directory under $TMPDIR or /tmp)
   -q, --quiet       no line per connection on stderr
 
-It prints the CA file's path and the luatls connect, curl and openssl
-s_client command lines that reach the server, then serves until killed.
+It prints the CA file's path and the luatls connect, openssl s_client and
+(for --http-hello) curl command lines that reach the server, then serves
+until killed.
 ]==]
 
 local function usage_error(msg)
@@ -126,10 +127,9 @@ function M.commands(o, port, path, exe)
   local lines = {
     ('%s connect %s --ca %s%s'):format(exe or 'luatls', hp, path, o.alpn and (' --alpn ' .. table.concat(o.alpn, ',')) or ''),
   }
+  -- curl speaks HTTP: for the echo, only the other two
   if o.mode == 'http-hello' then
     lines[#lines + 1] = ('curl --cacert %s https://%s/'):format(path, hp)
-  else
-    lines[#lines + 1] = ('curl --cacert %s telnets://%s/'):format(path, hp)
   end
   local sni = core.isip(h) == 0 and (' -servername ' .. h) or ''
   lines[#lines + 1] = ('openssl s_client -connect %s -CAfile %s%s%s'):format(hp, path, sni,
@@ -147,6 +147,9 @@ function M.start(o)
     names[#names + 1] = (core.isip(h) ~= 0 and 'IP:' or 'DNS:') .. h
   end
   local id = ca:issue({ subject = { CN = h }, altNames = names, days = 7 })
+  -- the file is there before anyone can connect; a server that cannot start removes it
+  local path = ca_path(o)
+  fs.writeFileSync(path, ca.cert)
   local handler = o.mode == 'echo' and echo or http_hello
   local server = tls.createServer({ key = id.key, cert = id.cert, ALPNProtocols = o.alpn }, function(socket)
     if not o.quiet then
@@ -167,13 +170,12 @@ function M.start(o)
   end)
   server:on('error', function(err)
     io.stderr:write('luatls serve: ', tostring(err.code or ''), ' ', tostring(err.message), '\n')
+    os.remove(path)
+    if not o['ca-out'] then os.remove((path:gsub('/ca%.pem$', ''))) end
     process.exitCode = 1
   end)
   server:listen(o.port, o.host, function()
     local port = server:address().port
-    -- written once listening: a server that could not start leaves no file
-    local path = ca_path(o)
-    fs.writeFileSync(path, ca.cert)
     local out = {
       ('luatls serve: %s on %s:%d (TLS, certificate from a CA made for this run)'):format(o.mode,
         bracket(o.host), port),
