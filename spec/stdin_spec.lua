@@ -58,14 +58,16 @@ describe('process.stdin', function()
     -- the pipe stays open: only a stdin that does not hold the loop lets this end
     local r
     H.run(20000, function(done)
-      H.spawn(H.LUATLS, { '-e', "print(process.stdin.readableFlowing, process.stdin:isPaused())" },
+      H.spawn(H.LUATLS, { '-e', "print(process.stdin.readableFlowing, process.stdin:isPaused(), "
+        .. "#require('luatls.core').handles(true))" },
         function(c, o)
           r = { code = c, out = o }
           done()
         end)
     end)
     assert.equal(0, r.code)
-    assert.equal('nil\tfalse\n', r.out)
+    -- and fd 0 is not opened for the loop: no handle
+    assert.equal('nil\tfalse\t0\n', r.out)
   end)
 
   it('pause() stops the data until resume(); nothing is lost', function()

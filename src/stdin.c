@@ -36,7 +36,13 @@ static const char *kind_of(int fd) {
   return "unknown";
 }
 
-/* core.stdin_open() -> stream, kind ('tty' | 'pipe' | 'file' | 'socket' | 'unknown') */
+/* core.stdin_kind() -> 'tty' | 'pipe' | 'file' | 'socket' | 'unknown' */
+static int stdin_kind(lua_State *L) {
+  lua_pushstring(L, kind_of(0));
+  return 1;
+}
+
+/* core.stdin_open() -> stream over a duplicate of fd 0 */
 static int stdin_open(lua_State *L) {
   int flags = fcntl(0, F_GETFL);
   if (flags < 0) return lt_raise_errno(L, errno, "fcntl");
@@ -48,8 +54,7 @@ static int stdin_open(lua_State *L) {
   }
   fcntl(fd, F_SETFL, flags | O_NONBLOCK);
   lt_stream_new(L, fd);
-  lua_pushstring(L, kind_of(0));
-  return 2;
+  return 1;
 }
 
 /* core.stdin_restore(): fd 0 gets its flags back (the REPL's line editor blocks) */
@@ -60,7 +65,7 @@ static int stdin_restore(lua_State *L) {
 }
 
 static const luaL_Reg stdin_funcs[] = {
-  {"stdin_open", stdin_open}, {"stdin_restore", stdin_restore},
+  {"stdin_open", stdin_open}, {"stdin_kind", stdin_kind}, {"stdin_restore", stdin_restore},
   {NULL, NULL}
 };
 

@@ -61,26 +61,49 @@ process.stdout = { write = function(_, s) io.stdout:write(s); io.stdout:flush();
 process.stderr = { write = function(_, s) io.stderr:write(s); return true end }
 
 -- process.stdin: a readable net.Socket over fd 0 (a pipe, a file or a
--- terminal), paused until a 'data' listener, resume(), pipe() or read()
--- asks for bytes, as Node's. While the REPL runs, its line editor owns the
+-- terminal), as Node's. fd 0 is opened for the loop only when a 'data'
+-- listener, resume(), pipe() or read() asks for bytes: until then nothing is
+-- read and no handle exists. While the REPL runs, its line editor owns the
 -- terminal and process.stdin is refused.
 M.repl_owns_stdin = false
+local Stdin
+
+local function stdin_class()
+  local net = require('net')
+  local Socket = net.Socket
+  local cls = Socket:extend()
+  cls.__name = 'ReadStream'
+  -- the handle, made when reading is first asked for
+  function cls:_open()
+    if self._handle or self.destroyed then return end
+    local paused = self._paused
+    self._paused = true     -- _attach must not start reading: the caller does
+    self:_attach(core.stdin_open())
+    self._paused = paused
+  end
+  function cls:_read(n)
+    self:_open()
+    return Socket._read(self, n)
+  end
+  function cls:resume()
+    self:_open()
+    return Socket.resume(self)
+  end
+  return cls
+end
+
 function lazy_process.stdin()
   if M.repl_owns_stdin then
     error(errors.new('ERR_STDIN_OWNED_BY_REPL',
       "process.stdin is not available in the REPL: its line editor reads the terminal",
       nil, 'Error'), 3)
   end
-  local handle, kind = core.stdin_open()
-  local s = require('net').Socket()
-  s._paused = true     -- _attach does not start reading
-  s:_attach(handle)
-  s._paused = nil      -- readableFlowing stays nil: a 'data' listener resumes
-  s:_connected()
-  s.writable = false
+  Stdin = Stdin or stdin_class()
+  local s = Stdin()
+  s.connecting, s.pending = false, false
+  s.readable, s.writable = true, false
   s.fd = 0
-  s.isTTY = kind == 'tty' or nil
-  s._stdinKind = kind
+  s.isTTY = core.stdin_kind() == 'tty' or nil
   s:_updateState()
   -- a write side it never had: the end of input closes the stream
   s:on('end', function() s:destroy() end)
