@@ -315,6 +315,32 @@ describe('luatls connect: input, scripts, exit statuses', function()
     assert.is_true(server_ended)
   end)
 
+  it('the peer closing ends the process, though its standard input is still open', function()
+    local r, child
+    H.run(30000, function(done)
+      local server
+      -- done once the process has exited and the server's side has closed
+      local finish = H.countdown(2, function() server:close(); done() end)
+      server = tls.createServer(server_id, function(s)
+        s:on('error', function() end)
+        s:on('data', function() end)
+        s:on('close', finish)
+        s:_end('bye\n')
+      end)
+      server:listen(0, '127.0.0.1', function()
+        child = connect({ 'localhost:' .. server:address().port, '--ca', path('ca.pem'), '-q' }, nil, function(c, o, e)
+          r = { code = c, out = o, err = e }
+          child.stdin:destroy()
+          finish()
+        end)
+        child.stdin:on('error', function() end)
+        child.stdin:write('still typing\n')
+      end)
+    end)
+    assert.equal(0, r.code)
+    assert.equal('bye\n', r.out)
+  end)
+
   it('--crlf turns piped line ends into CRLF', function()
     local r
     with_server(server_id, function(port, finish)
@@ -427,7 +453,7 @@ describe('luatls connect at a terminal', function()
     local code, out = session('-q', {
       R.expect('> '), R.line('.send hello there'), R.printed('hello there'),
       R.line('s:write("\\0\\1\\2bin")'), R.printed('0000  00 01 02 62 69 6e'),
-      R.line('s:getProtocol()'), R.expect("'TLSv1.3'"),
+      R.line('s:getProtocol()'), R.expect("'TLSv1.3'"), R.expect('> '),
       R.send('\4'), R.printed('* write side ended'), R.printed('* connection closed'),
     })
     assert.equal(0, code)

@@ -271,6 +271,8 @@ local function pipe_stdin(sock, o)
   local stdin = process.stdin
   local last_cr = false
   stdin:on('data', function(d)
+    -- the peer may have ended the connection while input still comes
+    if sock.destroyed or sock.writableEnded then return end
     if o.crlf then
       -- a CR that ended the last chunk already came before this LF
       if last_cr and d:sub(1, 1) == '\n' then d = d:sub(2) end
@@ -309,6 +311,9 @@ local function interactive(sock, o)
   end
   sock:on('data', function(d) core.repl_write(1, M.show(d)) end)
   sock:on('end', function() core.repl_write(2, '* the peer ended its side\n') end)
+  sock:on('error', function(err)
+    core.repl_write(2, ('* error: %s\n'):format(tostring(err.code or err.message or err)))
+  end)
   sock:on('close', function()
     core.repl_write(2, '* connection closed\n')
     repl.exit(M.EXIT_OK)
