@@ -20,7 +20,7 @@ MANDIR      := $(PREFIX)/share/man/man1
 VERSION     := $(shell sed -n 's/^\#define LT_VERSION "\(.*\)"$$/\1/p' src/luatls.h)
 DEB         := build/luatls_$(VERSION)_amd64.deb
 
-CORE_SRC := src/module.c src/core.c src/loop.c src/stream.c src/tcp.c src/dns.c src/context.c src/tls.c src/x509.c src/process.c src/repl.c src/hooks.c src/session.c src/bio.c src/ipc.c src/x509gen.c src/scratch.c src/redis.c
+CORE_SRC := src/module.c src/core.c src/loop.c src/stream.c src/tcp.c src/dns.c src/context.c src/tls.c src/x509.c src/process.c src/repl.c src/hooks.c src/session.c src/bio.c src/ipc.c src/x509gen.c src/scratch.c src/redis.c src/stdin.c
 CORE_OBJ := $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
 PIC_OBJ  := $(CORE_SRC:src/%.c=$(BUILD)/pic/%.o)
 HEADERS  := $(wildcard src/*.h)

@@ -283,6 +283,8 @@ local function run_repl(b)
   end
   local port = o.port and H.free_port()
   for i, l in ipairs(lines) do lines[i] = D.substitute(l, o.port, port) end
+  -- the port in the command line too (`luatls connect localhost:8000`)
+  args = D.substitute(args, o.port, port)
   local inputs = {}
   for k, l in ipairs(lines) do
     local prompt, text = l:match('^(> ?)(.*)$')

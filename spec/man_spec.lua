@@ -56,6 +56,20 @@ describe('the man page', function()
     assert.truthy(next(flags))
   end)
 
+  it('has every option of `luatls connect --help` and `luatls serve --help` in COMMANDS', function()
+    local commands = section('COMMANDS')
+    for _, sub in ipairs({ 'connect', 'serve' }) do
+      local help, code = H.sh(H.LUATLS .. ' ' .. sub .. ' --help')
+      assert.equal(0, code)
+      assert.truthy(commands:find('.SS "luatls ' .. sub, 1, true), sub)
+      local missing = {}
+      for f in help:gmatch('%f[%w%-]%-%-?%a[%w%.%-]*') do
+        if not commands:find(f, 1, true) then missing[#missing + 1] = f end
+      end
+      assert.same({}, missing)
+    end
+  end)
+
   it('names every environment variable that src/ and lua/ read in ENVIRONMENT', function()
     local vars = {}
     for _, f in ipairs(files('ls src/*.c src/*.h')) do

@@ -31,6 +31,8 @@ local INTERNAL_OPTIONS = {
 -- files whose `opts` are a helper's own flags, not options a script passes
 local INTERNAL_OPTION_FILES = {
   ['lua/luatls/errors.lua'] = 'check_number(name, v, min, max, opts)',
+  ['lua/luatls/connect.lua'] = "luatls connect's command-line options (doc/luatls.1, man_spec)",
+  ['lua/luatls/serve.lua'] = "luatls serve's command-line options (doc/luatls.1, man_spec)",
 }
 
 local function read(path)

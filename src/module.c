@@ -22,5 +22,6 @@ int luaopen_luatls_core(lua_State *L) {
   lt_open_ipc(L);
   lt_open_x509gen(L);
   lt_open_redis(L);
+  lt_open_stdin(L);
   return 1;
 }

@@ -72,7 +72,18 @@ function HrTime.bigint() end
 ---@field hrtime luatls.HrTime
 ---@field stdout luatls.ProcessWriter
 ---@field stderr luatls.ProcessWriter
+---@field stdin luatls.ProcessStdin Made when first read; raises `ERR_STDIN_OWNED_BY_REPL` while the REPL runs.
 process = {}
+
+---`process.stdin`: a readable `net.Socket` over fd 0 (a pipe, a file or a terminal), as
+---Node's. It reads nothing until a `'data'` listener, `resume()`, `pipe()` or `read()`
+---asks, so a script that never reads it does not wait for input. `'end'` comes at the end
+---of input, then `'close'`. Not writable. While the REPL runs, its line editor owns the
+---terminal: reading `process.stdin` then raises `ERR_STDIN_OWNED_BY_REPL`, and one made by
+---a script run with `-i` is closed when the prompt starts.
+---@class luatls.ProcessStdin: net.Socket
+---@field fd integer `0`
+---@field isTTY boolean? `true` when fd 0 is a terminal, else `nil`
 
 ---Emits `'exit'` and exits now.
 ---@param code? integer|string default `process.exitCode` or 0; a string of an integer is taken as that integer

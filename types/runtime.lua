@@ -14,6 +14,8 @@
 ---@field process luatls.Process The `process` global.
 ---@field trace_internals boolean Internal, for `--trace-internals`: when true, tracebacks of uncaught errors keep the runtime's own frames. Set by that option or by `LUATLS_TRACE_INTERNALS=1`; not meant to be changed by scripts.
 ---@field MODULE_GLOBALS string[] Internal, shared with the REPL: the modules that `install_module_globals` makes globals (`tls`, `net`, `fs`, `util`, `events`, `crypto`, `child_process`, `dns`).
+---@field SUBCOMMANDS table<string, string> Internal: the commands of the executable (`luatls connect`, `luatls serve`) and the module whose `main(exe, args)` runs each.
+---@field repl_owns_stdin boolean Internal: true once the REPL has started; `process.stdin` is refused from then on.
 local runtime = {}
 
 ---Installs the globals (done once when the module is first required).

@@ -171,8 +171,16 @@ local function load_file(path)
   end
 end
 
+-- the dot commands; `luatls connect` adds .send
 local commands = {}
-function commands.help() out(HELP) end
+M.commands = commands
+-- more help lines (from whoever added commands), and a handler for lines that
+-- are not commands: returns true when it took the line (`luatls connect --lines`)
+M.help_extra = ''
+M.plain_line = nil
+-- Ctrl-D on an empty line: on_eof() returns true to stay at the prompt
+M.on_eof = nil
+function commands.help() out(HELP, M.help_extra) end
 function commands.exit() M.exit(0) end
 commands['break'] = function() buffer = nil end
 function commands.load(arg)
@@ -238,12 +246,18 @@ end
 local function on_line(line)
   last_sigint = false
   if line == nil then   -- Ctrl-D
+    if M.on_eof and M.on_eof() then
+      core.repl_prompt(buffer and PROMPT2 or PROMPT)
+      return
+    end
     return M.exit(0)
   end
   remember(line)
   local cmd, arg = line:match('^%s*%.(%a+)%s*(.-)%s*$')
   if cmd and commands[cmd] and buffer == nil or (cmd == 'break') then
     commands[cmd](arg)
+  elseif buffer == nil and M.plain_line and M.plain_line(line) then
+    -- taken by the handler
   elseif buffer == nil and not line:match('%S') then
     -- nothing
   else
@@ -392,8 +406,15 @@ function M.exit(code)
   process.exit(code)
 end
 
-function M.start()
+-- M.start([banner]): banner replaces the version line
+function M.start(banner)
   runtime.install_module_globals()
+  -- the line editor owns the terminal from here: a process.stdin made
+  -- before (a script run with -i) stops, and fd 0 blocks again
+  local stdin = rawget(process, 'stdin')
+  if stdin then stdin:destroy(); rawset(process, 'stdin', nil) end
+  core.stdin_restore()
+  runtime.repl_owns_stdin = true
   inspect_options.colors = core.isatty(1) and os.getenv('NO_COLOR') == nil
     and os.getenv('NODE_DISABLE_COLORS') == nil and os.getenv('TERM') ~= 'dumb'
   local home = os.getenv('HOME')
@@ -442,7 +463,7 @@ function M.start()
       report(e)
     end
   end)
-  out(('luatls %s (%s, %s) — .help for help\n'):format(core.version, _VERSION,
+  out(banner or ('luatls %s (%s, %s) — .help for help\n'):format(core.version, _VERSION,
     core.openssl_version:match('^(OpenSSL %S+)') or core.openssl_version))
   core.repl_start(PROMPT, on_line, on_sigint, M.complete)
 end

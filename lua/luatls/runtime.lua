@@ -24,7 +24,21 @@ function console.dir(v, opts) io.stdout:write(util.inspect(v, opts), '\n') end
 
 -- process ---------------------------------------------------------------
 
-local process = EventEmitter()
+-- process is an EventEmitter whose stdin is made when first read
+local Process = EventEmitter:extend()
+Process.__name = 'process'
+local lazy_process = {}
+Process.__index = function(t, k)
+  local v = Process[k]
+  if v ~= nil then return v end
+  local make = lazy_process[k]
+  if make then
+    v = make()
+    rawset(t, k, v)
+    return v
+  end
+end
+local process = Process()
 process.argv = {}
 process.execArgv = {}
 process.pid = core.getpid and core.getpid() or 0
@@ -45,6 +59,56 @@ process.env = setmetatable({}, {
 })
 process.stdout = { write = function(_, s) io.stdout:write(s); io.stdout:flush(); return true end }
 process.stderr = { write = function(_, s) io.stderr:write(s); return true end }
+
+-- process.stdin: a readable net.Socket over fd 0 (a pipe, a file or a
+-- terminal), as Node's. fd 0 is opened for the loop only when a 'data'
+-- listener, resume(), pipe() or read() asks for bytes: until then nothing is
+-- read and no handle exists. While the REPL runs, its line editor owns the
+-- terminal and process.stdin is refused.
+M.repl_owns_stdin = false
+local Stdin
+
+local function stdin_class()
+  local net = require('net')
+  local Socket = net.Socket
+  local cls = Socket:extend()
+  cls.__name = 'ReadStream'
+  -- the handle, made when reading is first asked for
+  function cls:_open()
+    if self._handle or self.destroyed then return end
+    local paused = self._paused
+    self._paused = true     -- _attach must not start reading: the caller does
+    self:_attach(core.stdin_open())
+    self._paused = paused
+  end
+  function cls:_read(n)
+    self:_open()
+    return Socket._read(self, n)
+  end
+  function cls:resume()
+    self:_open()
+    return Socket.resume(self)
+  end
+  return cls
+end
+
+function lazy_process.stdin()
+  if M.repl_owns_stdin then
+    error(errors.new('ERR_STDIN_OWNED_BY_REPL',
+      "process.stdin is not available in the REPL: its line editor reads the terminal",
+      nil, 'Error'), 3)
+  end
+  Stdin = Stdin or stdin_class()
+  local s = Stdin()
+  s.connecting, s.pending = false, false
+  s.readable, s.writable = true, false
+  s.fd = 0
+  s.isTTY = core.stdin_kind() == 'tty' or nil
+  s:_updateState()
+  -- a write side it never had: the end of input closes the stream
+  s:on('end', function() s:destroy() end)
+  return s
+end
 
 function process.cwd() return os.getenv('PWD') or '.' end
 function process.uptime() return core.now() / 1000 end
@@ -249,6 +313,9 @@ end
 
 local USAGE = [[
 Usage: luatls [options] [script.lua | -] [arguments]
+       luatls connect HOST[:PORT] [options] [script.lua]  a scriptable TLS client
+       luatls serve (--echo | --http-hello) [options]     a TLS server, nothing to prepare
+       (luatls connect --help, luatls serve --help: their options)
 
   -e, --eval CODE   run CODE
   -p, --print CODE  run CODE and print its value
@@ -328,8 +395,15 @@ local function version_line()
   return ('luatls %s (%s, %s)'):format(core.version, _VERSION, core.openssl_version)
 end
 
+-- the subcommands: `luatls connect ...`, `luatls serve ...`
+M.SUBCOMMANDS = { connect = 'luatls.connect', serve = 'luatls.serve' }
+
 function M.main(exe, ...)
   local args = table.pack(...)
+  local sub = M.SUBCOMMANDS[args[1]]
+  if sub then
+    return require(sub).main(exe, { table.unpack(args, 2, args.n) })
+  end
   local i, code, interactive, print_result = 1, nil, false, false
   local seen = {}
   while i <= args.n do
