@@ -354,9 +354,8 @@ function Readable:read(n)
   if self.readableLength == 0 or self.readableLength - n < self.readableHighWaterMark then
     doRead = true
   end
-  if self._reading or self._rEnded or self.destroyed or self.errored or not self._constructed then
-    doRead = false
-  elseif doRead then
+  local busy = self._reading or self._rEnded or self.destroyed or self.errored or not self._constructed
+  if doRead and not busy then
     self._reading = true
     self._rsync = true
     if self.readableLength == 0 then self._needReadable = true end
