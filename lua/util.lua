@@ -74,7 +74,7 @@ local function function_name(f)
   for k, v in pairs(_G) do
     if rawequal(v, f) and type(k) == 'string' then return k end
   end
-  for modname, mod in pairs(package.loaded) do
+  for _, mod in pairs(package.loaded) do
     if type(mod) == 'table' then
       for k, v in pairs(mod) do
         if rawequal(v, f) and type(k) == 'string' then

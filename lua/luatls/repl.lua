@@ -2,7 +2,6 @@
 -- Lines are read by libedit through the loop (src/repl.c); output made by
 -- callbacks appears above the prompt.
 local core = require('luatls.core')
-local errors = require('luatls.errors')
 local util = require('util')
 local fs = require('fs')
 local chunk = require('luatls.repl_chunk')
@@ -373,7 +372,7 @@ end
 function M.complete(word, line)
   line = line or word
   local base, sep, prefix = word:match('^(.-)([.:])([%w_]*)$')
-  local candidates, from = {}, nil
+  local candidates, from = {}
   if base then
     local v
     if base == '' then
@@ -443,7 +442,7 @@ function M.start(banner)
     return write(f, ...)
   end
   local io_write = io.write
-  io.write = function(...)
+  io.write = function(...)   -- luacheck: ignore 122 (io.write writes through the terminal layer too)
     local f = io.output()
     if rawequal(f, io.stdout) or rawequal(f, io.stderr) then return f:write(...) end
     return io_write(...)
