@@ -8,7 +8,7 @@ local keys = { alice = string.rep('\x0b', 32) }
 local server = tls.createServer({
   ciphers = 'PSK-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256',
   pskIdentityHint = 'example-hint',
-  pskCallback = function(socket, identity) return keys[identity] end,   -- nil refuses
+  pskCallback = function(_, identity) return keys[identity] end,   -- nil refuses
 }, function(socket)
   socket:on('error', function(err) console.error('socket error:', err) end)   -- a peer's reset is not fatal
   socket:_end('hello over ' .. socket:getProtocol() .. ' ' .. socket:getCipher().name .. '\n')
@@ -20,7 +20,7 @@ server:listen(0, '127.0.0.1', function()
     local c = tls.connect({
       port = server:address().port, host = '127.0.0.1', minVersion = v, maxVersion = v,
       ciphers = 'PSK-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256',
-      pskCallback = function(hint) return { identity = 'alice', psk = keys.alice } end,
+      pskCallback = function() return { identity = 'alice', psk = keys.alice } end,
     })
     c:on('data', function(d) io.write(d) end)
     c:on('close', function()
