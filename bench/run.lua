@@ -10,6 +10,7 @@ local QUICK = arg[1] == 'quick'
 local RUNS = 3
 local SECS = QUICK and 1 or 3
 local TICK_MS = 10   -- /proc clock ticks (USER_HZ 100)
+local node_version   -- `node --version`, asked when the run starts
 
 package.path = 'bench/?.lua;' .. package.path
 local steps = require('steps')
@@ -76,7 +77,7 @@ local function print_table(speed)
   local width = #'scenario'
   for _, r in ipairs(rows) do width = math.max(width, #r.name + #r.unit + 3) end
   local fmt = '%-' .. width .. 's %-24s %-24s '
-  out((fmt .. '%s'):format('scenario', 'luatls', 'node ' .. process.versions.node_version, 'luatls:node'))
+  out((fmt .. '%s'):format('scenario', 'luatls', 'node ' .. node_version, 'luatls:node'))
   for _, r in ipairs(rows) do
     local lm, nm = median(r.l), median(r.n)
     out((fmt .. '%.2f'):format(r.name .. ' [' .. r.unit .. ']', show(r.l, r.fmt), show(r.n, r.fmt), lm / nm))
@@ -237,9 +238,9 @@ end
 
 steps.main(function()
   local nv = run('node', { '--version' })
-  process.versions.node_version = nv:gsub('%s', '')
+  node_version = nv:gsub('%s', '')
   print(('luatls %s against Node.js %s; %d runs per figure, %ds each; servers on core 0, clients on core 1')
-    :format(process.versions.luatls, process.versions.node_version, RUNS, SECS))
+    :format(process.versions.luatls, node_version, RUNS, SECS))
   for _, cert in ipairs({ 'ecdsa', 'rsa' }) do
     local r = handshakes('-new', cert)
     local label = cert == 'ecdsa' and 'ECDSA P-256' or 'RSA-2048'
