@@ -4,7 +4,6 @@
 -- objects used after their finalizer ran. Whatever could crash the process
 -- runs in a child luatls, so a crash fails one spec and not the run.
 local tls = require('tls')
-local net = require('net')
 
 local LUATLS = os.getenv('LUATLS_BIN') or 'build/luatls'
 local CA = H.cert('ca-cert.pem')

@@ -248,7 +248,7 @@ end
 -- in its environment, and calls ready() once port accepts connections, or failed(why).
 -- Returns a function that stops it by its PID and hands its stderr to a callback.
 local function start_background(cmd, dir, port, ready, failed)
-  local stopping, stopped, child = false, nil, nil
+  local stopping, stopped, child = false
   child = H.spawn('sh', { '-c', ('cd %s && exec %s'):format(quote(dir), cmd) }, function(code, out, err)
     if stopping then
       if stopped then stopped(err) end

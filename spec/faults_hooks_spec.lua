@@ -109,7 +109,7 @@ describe('faults in scripts and hooks', function()
   it('F19: a hook that answers twice fails with ERR_MULTIPLE_CALLBACK; an answer after close gets ERR_SOCKET_CLOSED', function()
     local hello = F.client_hello({ requestOCSP = true })
     -- each hook: how to install it on a server, given what it does with its callback
-    local hooks = {
+    local installers = {
       SNICallback = function(server, answer)
         server._SNICallback = function(_, cb) answer(cb) end
       end,
@@ -120,7 +120,7 @@ describe('faults in scripts and hooks', function()
         server:on('resumeSession', function(_, cb) answer(cb) end)
       end,
     }
-    for name, install in pairs(hooks) do
+    for name, install in pairs(installers) do
       local second, late = nil, nil
       local events, echoed, fds = fault({ maxVersion = 'TLSv1.2', handshakeTimeout = H.ms(300) }, function(port, server, _, next)
         install(server, function(cb) cb(); second = cb() end)
@@ -206,7 +206,7 @@ describe('faults in scripts and hooks', function()
 
   it('F23: a SAN that reads like two names is escaped and matches neither hidden name', function()
     local err
-    local events, echoed, fds = fault({ key = H.cert('altcomma-key.pem'), cert = H.cert('altcomma-cert.pem') },
+    local _, echoed, fds = fault({ key = H.cert('altcomma-key.pem'), cert = H.cert('altcomma-cert.pem') },
       function(port, server, _, next)
         F.client(port, { servername = 'evil.example' }, function()
           server:setSecureContext(H.tls_options())
@@ -282,7 +282,7 @@ describe('faults in scripts and hooks', function()
     H.run(60000, function(done)
       local port = nil
       local finish = H.countdown(2, done)   -- the good client, and the server's exit
-      local buffered, child = '', nil
+      local buffered, child = ''
       local function sweep(k)
         if k > SWEEP then
           return F.client(port, { servername = 'oom.test' }, function(code)

@@ -139,9 +139,9 @@ describe('ALPN and NPN', function()
         function(server, port)
           client(port, { ALPNProtocols = { 'http/1.1', 'h2' } }, function(r)
             r1 = r
-            client(port, { ALPNProtocols = { 'spdy/3' } }, function(r)
-              r2 = r
-              client(port, {}, function(r) r3 = r; server:close(done) end)
+            client(port, { ALPNProtocols = { 'spdy/3' } }, function(x)
+              r2 = x
+              client(port, {}, function(y) r3 = y; server:close(done) end)
             end)
           end)
         end)
@@ -424,7 +424,7 @@ describe('renegotiation', function()
     local events = {}
     H.run(20000, function(done)
       local child
-      local server = serve(options or {}, function(s)
+      serve(options or {}, function(s)
         if watch then watch(s) end
         local count = 0
         s:on('secure', function()
@@ -491,7 +491,7 @@ describe('live changes and the rest of TLSSocket', function()
     local keys, echoed = {}, nil
     H.run(15000, function(done)
       serve({}, function(s) s:pipe(s) end, function(server, port)
-        local first = client(port, { host = 'localhost', after = function(c, r)
+        local first = client(port, { host = 'localhost', after = function(_, r)
           keys[1] = r.cn
         end }, function() end)
         -- a second client after the change, while the first one still talks

@@ -136,7 +136,7 @@ describe('interop', function()
             facts.protocol, facts.authorized = c:getProtocol(), c.authorized
             c:write('lua')
           end)
-          c:on('data', function(d) got = got .. d end)
+          c:on('data', function(chunk) got = got .. chunk end)
         end)
       end)
       assert.equal(0, facts.node_exit)

@@ -7,7 +7,7 @@ describe('.save in the REPL', function()
 
   it('writes a file that luatls runs, printing the values the session printed', function()
     local saved = os.tmpname()
-    local code, out, left = R.run({
+    local code, _, left = R.run({
       R.expect('> '),
       R.line('local x = 20'), R.expect('> '),
       R.line('x + 1'), R.expect('21'),

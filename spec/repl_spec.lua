@@ -191,7 +191,7 @@ describe('the REPL', function()
     local script = os.tmpname()
     require('fs').writeFileSync(script, 'from_script = "yes"\n')
     local H_LUATLS = H.LUATLS
-    local code, _, left
+    local code, left
     H.run(20000, function(done)
       local child = H.spawn('script', { '-qfec', 'exec ' .. H_LUATLS .. ' -i ' .. script, '/dev/null' },
         function(c) code = c; done() end,

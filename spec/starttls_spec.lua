@@ -3,7 +3,6 @@
 local tls = require('tls')
 local net = require('net')
 local stream = require('stream')
-local fs = require('fs')
 
 local C = H.cert
 local CA = C('ca-cert.pem')

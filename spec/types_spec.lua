@@ -19,7 +19,6 @@ local tls = require('tls')
 local net = require('net')
 local fs = require('fs')
 local stream = require('stream')
-local timers = require('timers')
 local cp = require('child_process')
 local EventEmitter = require('events')
 

@@ -6,7 +6,7 @@ describe('test-tls-close-error', function()
   it('a client that fails verification gets \'error\' then \'close\' with hadError', function()
     local errors, had_error, connected = 0, nil, false
     H.run(8000, function(done)
-      local server = N.server({}, function() end, function(port, server)
+      N.server({}, function() end, function(port, server)
         local c = tls.connect(port, '127.0.0.1', function() connected = true end)
         c:on('error', function() errors = errors + 1 end)
         c:on('close', function(err) had_error = err; server:close(done) end)

@@ -1,5 +1,4 @@
 -- from test/parallel/test-tls-ecdh-auto.js
-local tls = require('tls')
 local N = require('node.common')
 
 describe('test-tls-ecdh-auto', function()

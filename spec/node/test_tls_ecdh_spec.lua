@@ -1,5 +1,4 @@
 -- from test/parallel/test-tls-ecdh.js
-local tls = require('tls')
 local N = require('node.common')
 
 describe('test-tls-ecdh', function()

@@ -1,5 +1,4 @@
 -- from test/parallel/test-tls-env-bad-extra-ca.js
-local N = require('node.common')
 
 describe('test-tls-env-bad-extra-ca', function()
   it('an extra CA file that cannot be read is a warning, and the script still runs', function()

@@ -1,5 +1,4 @@
 -- from test/parallel/test-tls-env-extra-ca.js
-local tls = require('tls')
 local N = require('node.common')
 
 describe('test-tls-env-extra-ca', function()

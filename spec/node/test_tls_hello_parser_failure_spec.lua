@@ -1,5 +1,4 @@
 -- from test/parallel/test-tls-hello-parser-failure.js
-local tls = require('tls')
 local net = require('net')
 local N = require('node.common')
 

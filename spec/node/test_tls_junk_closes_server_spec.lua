@@ -1,11 +1,10 @@
 -- from test/parallel/test-tls-junk-closes-server.js
-local tls = require('tls')
 local net = require('net')
 local N = require('node.common')
 
 describe('test-tls-junk-closes-server', function()
   it('a client sending plain junk has its connection closed by the server', function()
-    local closed, secured, client_err = false, false, nil
+    local closed, secured = false, false
     H.run(5000, function(done)
       local server
       server = N.server({}, function() secured = true end, function(port)
@@ -15,7 +14,7 @@ describe('test-tls-junk-closes-server', function()
           push()
         end)
         c:on('data', function() end)
-        c:on('error', function(e) client_err = e end)
+        c:on('error', function() end)
         c:on('close', function() closed = true; server:close(done) end)
       end)
       server:on('tlsClientError', function() end)

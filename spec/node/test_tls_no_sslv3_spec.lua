@@ -1,5 +1,4 @@
 -- from test/parallel/test-tls-no-sslv3.js
-local tls = require('tls')
 local N = require('node.common')
 
 describe('test-tls-no-sslv3', function()

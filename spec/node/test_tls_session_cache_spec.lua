@@ -1,5 +1,4 @@
 -- from test/parallel/test-tls-session-cache.js
-local tls = require('tls')
 local crypto = require('crypto')
 local N = require('node.common')
 
