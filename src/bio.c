@@ -91,7 +91,7 @@ BIO *lt_prefix_bio(int fd, const char *p, size_t n) {
     free(d);
     return NULL;
   }
-  memcpy(d->buf, p, n);
+  if (n) memcpy(d->buf, p, n);   /* d->buf is NULL when n is 0, and memcpy takes no NULL */
   d->fd = fd;
   d->len = n;
   BIO_set_data(b, d);
