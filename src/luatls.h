@@ -10,6 +10,15 @@
 #include <lauxlib.h>
 #include <ev.h>
 
+#ifdef __clang_analyzer__
+/* make analyze: these raise a Lua error (a longjmp) and never return, which lua.h does not
+   declare; told so, the analyzer stops following paths that cannot happen after them */
+LUA_API int (lua_error)(lua_State *L) __attribute__((noreturn));
+LUALIB_API int (luaL_error)(lua_State *L, const char *fmt, ...) __attribute__((noreturn));
+LUALIB_API int (luaL_argerror)(lua_State *L, int arg, const char *extramsg) __attribute__((noreturn));
+LUALIB_API int (luaL_typeerror)(lua_State *L, int arg, const char *tname) __attribute__((noreturn));
+#endif
+
 #define LT_VERSION "0.1.0"
 
 /* ---------- core.c: the one gateway between C callbacks and Lua ---------- */
