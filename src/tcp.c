@@ -75,6 +75,7 @@ static int push_addr(lua_State *L, int fd, int peer) {
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   char ip[INET6_ADDRSTRLEN];
+  ss.ss_family = AF_UNSPEC;   /* the analyzer cannot tell that a call that succeeds sets it */
   int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
                : getsockname(fd, (struct sockaddr *)&ss, &len);
   if (r != 0) return 0;
