@@ -28,7 +28,7 @@ HEADERS  := $(wildcard src/*.h)
 # Debian packages the build, the tests and the demo need
 PACKAGES := gcc make pkg-config libssl-dev openssl liblua5.4-dev lua5.4 libev-dev \
             lua-busted libedit-dev gnutls-bin curl valgrind python3 bsdutils ca-certificates \
-            luarocks groff-base redis-server libhiredis-dev
+            luarocks groff-base redis-server libhiredis-dev lua-check
 # peers that may come from elsewhere than Debian: command, then the package to install
 PEERS := node:nodejs
 
@@ -37,7 +37,7 @@ BUSTED := lua5.4 /usr/bin/busted
 # does by trying both families and Node 18 (Debian's) does only when told
 export NODE_OPTIONS := --dns-result-order=ipv4first $(NODE_OPTIONS)
 
-.PHONY: all deps demo test asan valgrind rss bench bench-s7 bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs fresh-check man-check deb deb-check
+.PHONY: all deps demo test asan valgrind rss bench bench-s7 bench-deps soak audit audit-deps fuzz fuzz-smoke fuzz-merge fuzz-cov fuzz-deps install uninstall clean help certs fresh-check man-check deb deb-check lint analyze analyze-deps
 
 all: $(BUILD)/luatls $(BUILD)/lib/luatls/core.so
 
@@ -57,6 +57,8 @@ help:
 	@echo "                (make fuzz-cov: their src/ coverage; make fuzz-merge: keep what they found)"
 	@echo "make install    install to PREFIX (default /usr/local), the man page too; make uninstall"
 	@echo "make man-check  doc/luatls.1 formats without a warning"
+	@echo "make lint       luacheck (.luacheckrc) over the Lua files: lua/ examples/ spec/ bench/ fuzz/ types/"
+	@echo "make analyze    the clang static analyzer (scan-build) over src/; a report fails it"
 	@echo "make deb        $(DEB) with dpkg-shlibdeps, dpkg-gencontrol and dpkg-deb"
 	@echo "make deb-check  apt install it in a new minimal Debian 12 root, run its echo example from"
 	@echo "                /tmp, apt remove it and check nothing is left (as root, a few minutes)"
@@ -248,6 +250,21 @@ install: all
 	install -d $(DESTDIR)$(MANDIR)
 	install -m 644 doc/luatls.1 $(DESTDIR)$(MANDIR)/luatls.1
 
+# luacheck with the committed .luacheckrc: a warning fails
+LINT_PATHS := lua examples spec bench fuzz/*.lua types
+lint: deps
+	luacheck -q --no-color $(LINT_PATHS)
+
+# the clang static analyzer over a fresh build of src/ (both executables: every .c file);
+# a report fails, its HTML stays in build-analyze/reports
+analyze: analyze-deps
+	@rm -rf build-analyze
+	scan-build -o build-analyze/reports --status-bugs --use-cc=clang \
+	  $(MAKE) --no-print-directory BUILD=build-analyze build-analyze/luatls build-analyze/luatls-faults
+
+analyze-deps: deps
+	$(call install,clang clang-tools,)
+
 # doc/luatls.1 formats without a warning; spec/man_spec.lua also checks what it documents
 man-check:
 	@out=$$(groff -ww -z -man doc/luatls.1 2>&1); if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
@@ -260,5 +277,5 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/luatls
 
 clean:
-	rm -rf build build-asan build-fuzz build-cov
+	rm -rf build build-asan build-fuzz build-cov build-analyze
 	@$(MAKE) --no-print-directory -s -C certs clean
