@@ -18,8 +18,8 @@ describe('redis client', function()
       c:get('k', function(err, r) got.get = { err, r } end)
       c:get('nokey', function(err, r) got.none = { err = err, r = r } end)
       c:command({ 'HGET', 'k', 'f' }, function(err) got.err = err end)
-      c:mget('k', 'nokey', function(err, r) got.mget = r end)
-      c:command({ 'INCRBY', 'n', 5 }, function(err, r) got.incr = r; c:quit(done) end)
+      c:mget('k', 'nokey', function(_, r) got.mget = r end)
+      c:command({ 'INCRBY', 'n', 5 }, function(_, r) got.incr = r; c:quit(done) end)
     end)
     assert.same({ nil, 'OK' }, got.set)
     assert.same({ nil, 'v' }, got.get)
@@ -37,7 +37,7 @@ describe('redis client', function()
       local c = redis.createClient({ port = srv.port })
       for i = 1, n do c:set('p' .. i, 'value' .. i) end
       for i = 1, n do
-        c:get('p' .. i, function(err, r)
+        c:get('p' .. i, function(_, r)
           replies[i] = r
           if i == n then c:quit(done) end
         end)

@@ -1,7 +1,6 @@
 -- from test/parallel/test-tls-wrap-econnreset-pipe.js
 local tls = require('tls')
 local net = require('net')
-local N = require('node.common')
 
 describe('test-tls-wrap-econnreset-pipe', function()
   it('a client connecting by path to a server that ends at once gets ECONNRESET naming the path, and no host or port', function()
