@@ -7,9 +7,10 @@ std = 'lua54'
 -- any script, module or spec runs
 read_globals = {
   'console',
-  -- as in Node, scripts set process.exitCode and process.env's variables
+  -- as in Node, scripts set process.exitCode, process.argv and process.env's variables
   process = { other_fields = true, fields = {
     exitCode = { read_only = false },
+    argv = { other_fields = true, read_only = false },
     env = { other_fields = true, read_only = false },
   } },
   'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate',
