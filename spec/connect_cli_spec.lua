@@ -430,7 +430,7 @@ describe('luatls connect at a terminal', function()
 
   -- a REPL session of `luatls connect` against an in-process echo server
   local function session(args, steps)
-    local code, out, left
+    local code, out
     H.run(30000, function(done)
       local server = tls.createServer(server_id, function(s)
         s:on('data', function(d) s:write(d) end)
@@ -446,7 +446,7 @@ describe('luatls connect at a terminal', function()
         end, { args = a })
       end)
     end)
-    return code, R.plain(out), left
+    return code, R.plain(out)
   end
 
   it('s is the socket; .send writes a line; text and binary are shown above the prompt; Ctrl-D ends the write side', function()

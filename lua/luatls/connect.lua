@@ -264,8 +264,6 @@ end
 
 -- Running ---------------------------------------------------------------
 
-local function crlf(text) return (text:gsub('\r?\n', '\r\n')) end
-
 -- standard input to the socket, its end ends the write side
 local function pipe_stdin(sock, o)
   local stdin = process.stdin
