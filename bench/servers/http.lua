@@ -1,7 +1,9 @@
 -- S3 server: a tiny HTTP/1.1 keep-alive responder on tls.createServer.
 local tls = require('tls')
 local fs = require('fs')
-local RESPONSE = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok'
+-- the same bytes as nginx's `return 200 "ok"` (bench/anchors.lua)
+local RESPONSE = 'HTTP/1.1 200 OK\r\nServer: bench\r\nDate: Wed, 02 Dec 2026 06:00:00 GMT\r\n'
+  .. 'Content-Type: text/plain\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok'
 local server = tls.createServer({
   key = fs.readFileSync('certs/ecdsa-server-key.pem'),
   cert = fs.readFileSync('certs/ecdsa-server-cert.pem'),
