@@ -10,13 +10,17 @@ local server = tls.createServer({
 }, function(socket)
   socket:setNoDelay(true)
   local pending = ''
+  -- complete requests end with an empty line: count them with plain finds, keep the rest
   socket:on('data', function(d)
-    pending = pending .. d
-    local n = 0
-    for _ in pending:gmatch('\r\n\r\n') do n = n + 1 end
-    if n == 0 then return end
-    pending = pending:match('.*\r\n\r\n(.*)$')
-    socket:write(n == 1 and RESPONSE or RESPONSE:rep(n))
+    if pending ~= '' then d = pending .. d end
+    local n, at = 0, 1
+    while true do
+      local e = d:find('\r\n\r\n', at, true)
+      if not e then break end
+      n, at = n + 1, e + 4
+    end
+    pending = at > #d and '' or d:sub(at)
+    if n > 0 then socket:write(n == 1 and RESPONSE or RESPONSE:rep(n)) end
   end)
   socket:on('error', function() end)
 end)
