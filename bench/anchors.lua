@@ -29,7 +29,7 @@ end
 
 -- waits until something accepts on port (the child prints nothing when it is ready)
 local function wait_port(port, child, name)
-  for _ = 1, 200 do
+  for _ = 1, 600 do
     local ok = await(function(k)
       local c = net.connect(port, '127.0.0.1')
       c:on('connect', function() c:destroy(); k(true) end)
@@ -47,8 +47,13 @@ local function tempdir(where)
   return (out:gsub('%s+$', ''))
 end
 
-local function spawn(cmd, args)
-  local child = cp.spawn('taskset', { '-c', '0', cmd, table.unpack(args) })
+-- wrap: a command line to run it under (valgrind ..., for bench/profile.lua)
+local function spawn(cmd, args, wrap)
+  local argv = { '-c', '0' }
+  for _, a in ipairs(wrap or {}) do argv[#argv + 1] = a end
+  argv[#argv + 1] = cmd
+  for _, a in ipairs(args) do argv[#argv + 1] = a end
+  local child = cp.spawn('taskset', argv)
   child.stdout:on('data', function() end)
   child.stderr:on('data', function(d) io.stderr:write(d) end)
   child:on('exit', function(code) child.exitCode = code or -1 end)
@@ -92,6 +97,8 @@ local function nginx_conf(prefix, port, cert, root)
     '  scgi_temp_path ' .. prefix .. '/scgi;',
     '  server {',
     '    listen 127.0.0.1:' .. port .. ' ssl;',
+    -- nginx 1.22 leaves TLS 1.3 out unless told (1.23.4 added it to the default)
+    '    ssl_protocols TLSv1.2 TLSv1.3;',
     '    ssl_certificate ' .. dir .. CERTS[cert] .. '-cert.pem;',
     '    ssl_certificate_key ' .. dir .. CERTS[cert] .. '-key.pem;',
     '    root ' .. (root or prefix) .. ';',
@@ -102,12 +109,12 @@ local function nginx_conf(prefix, port, cert, root)
 end
 
 -- nginx serving the tiny response at / and, with bulk, the S4b file at /bulk
-function M.nginx(cert, bulk)
+function M.nginx(cert, bulk, wrap)
   local prefix = tempdir('/tmp')
   local port = free_port()
   local conf = prefix .. '/nginx.conf'
   fs.writeFileSync(conf, nginx_conf(prefix, port, cert, bulk and bulk_file()))
-  local child = spawn('nginx', { '-p', prefix, '-c', conf, '-e', prefix .. '/error.log', '-g', 'daemon off;' })
+  local child = spawn('nginx', { '-p', prefix, '-c', conf, '-e', prefix .. '/error.log', '-g', 'daemon off;' }, wrap)
   child.prefix = prefix
   wait_port(port, child, 'nginx')
   return child, port
