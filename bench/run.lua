@@ -148,7 +148,7 @@ local function print_table(speed)
   local function out(s) lines[#lines + 1] = s; print(s) end
   local width = #'scenario'
   for _, r in ipairs(rows) do width = math.max(width, #r.name + #r.unit + 3) end
-  local fmt = '%-' .. width .. 's' .. ('%-23s '):rep(#SERVERS) .. '%-12s %s'
+  local fmt = '%-' .. width .. 's ' .. ('%-23s '):rep(#SERVERS) .. '%-12s %s'
   local head = { 'scenario' }
   for _, s in ipairs(SERVERS) do head[#head + 1] = s == 'node' and 'node ' .. process.versions.node_version or s end
   head[#head + 1], head[#head + 2] = 'luatls:node', 'luatls:nginx'
