@@ -222,7 +222,7 @@ return function(Socket, handlers)
   -- ('drain' follows). data is bytes, or text in encoding ('utf8', 'hex',
   -- 'base64', 'base64url', 'latin1'/'binary', 'ascii', 'utf16le').
   function Socket:write(data, enc, cb)
-    if type(enc) == 'function' then enc, cb = nil, enc end
+    if enc ~= nil and type(enc) == 'function' then enc, cb = nil, enc end
     if type(data) ~= 'string' then error(errors.invalid_arg_type('chunk', 'of type string', data), 2) end
     if enc ~= nil or self._defaultEncoding then data = bytes_of(self, data, enc) end
     if self.writableEnded and self._endedByPeer then
