@@ -49,7 +49,7 @@ help:
 	@echo "make asan       the specs under AddressSanitizer + UBSan"
 	@echo "make valgrind   the specs under valgrind memcheck: no errors, no leaks"
 	@echo "make rss        server RSS with 1,000 idle TLS connections, luatls and Node.js"
-	@echo "make bench      luatls against Node.js: handshakes, requests, throughput, memory, start-up"
+	@echo "make bench      luatls against Node.js and nginx: handshakes, requests, throughput, memory, start-up"
 	@echo "make bench-s7   S7 alone: handshakes per second on a cluster, 1 and WORKERS workers"
 	@echo "make audit      testssl.sh against the echo server and its Node.js twin"
 	@echo "make soak       SOAK_N (50,000) connections, a fifth abusive: no loss, no drift, no fd left"
@@ -135,9 +135,12 @@ valgrind: all certs $(BUILD)/luatls-faults
 	  --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
 	  $(BUILD)/luatls /usr/bin/busted $(BUSTED_ARGS)
 
-# load tools for the benchmark, and the auditor (Debian's)
+# load tools for the benchmark and its anchors (nginx is started by the bench itself, as
+# a plain process on its own prefix, never as a service), gnuplot for its picture; the
+# auditor (Debian's)
+BENCH_PACKAGES := wrk nginx-light gnuplot-nox curl
 bench-deps:
-	$(call install,wrk,node:nodejs)
+	$(call install,$(BENCH_PACKAGES),node:nodejs)
 
 audit-deps:
 	$(call install,testssl.sh,node:nodejs)

@@ -99,7 +99,9 @@ function EventEmitter:removeAllListeners(name)
 end
 
 function EventEmitter:emit(name, ...)
-  local list = events(self)[name]
+  -- the listeners without a call to events(): emit runs for every chunk
+  local evs = rawget(self, '_events')
+  local list = evs and evs[name]
   if not list then
     if name == 'error' then
       local err = ...

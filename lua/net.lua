@@ -59,15 +59,25 @@ Socket._emitClose = false   -- as Node's: 'close' comes from destroy(), with had
 -- Node's code for a bad high-water mark is ERR_INVALID_ARG_VALUE
 local HWM = { integer = true, optional = true, code = 'ERR_INVALID_ARG_VALUE' }
 
+-- Fields every chunk and every write reads, kept in the instance: one found only on
+-- a class costs a table lookup per class level on each read. A socket holds more
+-- than 32 fields once connected, so these fit in the 64 slots it has anyway.
+local function hot_fields(self)
+  self.destroyed, self.writableEnded, self.writableCorked = false, false, 0
+  self.readableLength, self._decoder, self._awaitDrain = 0, false, false
+  self._defaultEncoding, self._timer, self._endedByPeer = false, false, false
+end
+
 function Socket:init(options)
   stream.Stream.init(self)
+  hot_fields(self)
   options = options or {}
   if options.allowHalfOpen == true then self.allowHalfOpen = true end
   -- as Node's streams: highWaterMark sets both sides and wins over the other two
   local hwm = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, HWM)
   local r = hwm or errors.check_number('options.readableHighWaterMark', options.readableHighWaterMark, 0, nil, HWM)
   local w = hwm or errors.check_number('options.writableHighWaterMark', options.writableHighWaterMark, 0, nil, HWM)
-  if w then self.writableHighWaterMark = w end
+  self.writableHighWaterMark = w or self.writableHighWaterMark
   if r then self.readableHighWaterMark = r end
   if options.encoding ~= nil then self:setEncoding(options.encoding) end
   if options.noDelay then self._noDelay = true end

@@ -83,6 +83,7 @@ local TLSSocket = net.Socket:extend()
 tls.TLSSocket = TLSSocket
 
 TLSSocket.__name = 'TLSSocket'
+TLSSocket._verdictRunning = false   -- read by every write (see _write)
 
 function TLSSocket:_describe()
   local parts = net.Socket._describe(self)

@@ -34,6 +34,11 @@ return function(Socket, handlers)
   Socket.writableNeedDrain = false
   Socket.writableCorked = 0
   Socket.writableObjectMode = false
+  -- fields read on every chunk and write, false until set: a nil one would be
+  -- looked for up the whole class chain (TLSSocket, Socket, Readable, Stream,
+  -- EventEmitter, Object) each time
+  Socket._timer = false              -- setTimeout's timer
+  Socket._endedByPeer = false        -- a write now is the peer's EPIPE
   -- timeout: the last setTimeout(ms), nil before; _defaultEncoding: setDefaultEncoding's
 
   -- bufferSize: Node's older name of writableLength, nil while there is no handle
@@ -217,10 +222,10 @@ return function(Socket, handlers)
   -- ('drain' follows). data is bytes, or text in encoding ('utf8', 'hex',
   -- 'base64', 'base64url', 'latin1'/'binary', 'ascii', 'utf16le').
   function Socket:write(data, enc, cb)
-    if type(enc) == 'function' then enc, cb = nil, enc end
+    if enc ~= nil and type(enc) == 'function' then enc, cb = nil, enc end
     if type(data) ~= 'string' then error(errors.invalid_arg_type('chunk', 'of type string', data), 2) end
     if enc ~= nil or self._defaultEncoding then data = bytes_of(self, data, enc) end
-    if self._endedByPeer and self.writableEnded then
+    if self.writableEnded and self._endedByPeer then
       return write_error(self, errors.new('EPIPE', 'This socket has been ended by the other party'), cb)
     end
     if self.destroyed then
