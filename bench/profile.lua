@@ -67,8 +67,8 @@ local function load(port, secs, n)
   local out = run('taskset', { '-c', '1', 'openssl', 's_time', '-connect', '127.0.0.1:' .. port, '-new',
     '-time', tostring(secs) })
   local marks = out:match('\n([%*r]+)\n') or ''
-  local _, n = marks:gsub('%*', '')
-  return n
+  local _, made = marks:gsub('%*', '')
+  return made
 end
 
 -- the Ir total of a callgrind dump
