@@ -128,6 +128,29 @@ describe('session resumption', function()
     assert.equal('ESTORE', err.code)
   end)
 
+  it('resumeSession answering with bytes that are not a session (a store\'s garbage): a full handshake', function()
+    local reused, served = {}, 0
+    H.run(10000, function(done)
+      local server = tls.createServer(H.tls_options({ maxVersion = 'TLSv1.2', secureOptions = NO_TICKET }),
+        function(s) served = served + 1; s:_end('full') end)
+      local junk = { '', 'garbage', ('\255'):rep(5000), '\48\130\255\255' }
+      local n = 0
+      server:on('resumeSession', function(_, cb) n = n + 1; cb(nil, junk[n]) end)
+      server:listen(0, '127.0.0.1', function()
+        local port = server:address().port
+        connect(port, {}, function(sessions)
+          local function again(i)
+            if i > #junk then return server:close(done) end
+            connect(port, { session = sessions[1] }, function(_, r) reused[i] = r; again(i + 1) end)
+          end
+          again(1)
+        end)
+      end)
+    end)
+    assert.same({ false, false, false, false }, reused)
+    assert.equal(5, served)
+  end)
+
   it("'newSession' holds the connection until its callback", function()
     local order = {}
     H.run(10000, function(done)

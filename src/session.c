@@ -251,8 +251,13 @@ static int stream_resume_done(lua_State *L) {
     return lua_error(L);
   }
   if (!lua_isnoneornil(L, 2)) {
+    size_t n;
+    const unsigned char *p = (const unsigned char *)luaL_checklstring(L, 2, &n);
     SSL_SESSION_free(s->next_session);
-    s->next_session = checksession(L, 2);
+    /* bytes that are not a session (a store's garbage) are a miss, as in Node:
+       a full handshake rather than a failed one */
+    s->next_session = d2i_SSL_SESSION(NULL, &p, (long)n);
+    ERR_clear_error();
   }
   s->resume_state = CERT_DONE;
   /* answered inside the callback, OpenSSL goes on by itself */
