@@ -226,6 +226,8 @@ end
 
 function Client:_write(cmd)
   self._queue[#self._queue + 1] = cmd
+  -- from here until Redis confirms the last UNSUBSCRIBE, messages may come
+  if cmd.name == 'SUBSCRIBE' then self._pubsub = true end
   self._sock:write(cmd.wire or core.redis_format(cmd.args))
 end
 
@@ -241,15 +243,22 @@ function Client:_drain()
     if ok == nil then return end
     if not self:_message(ok, value) then
       local cmd = table.remove(self._queue, 1)
-      if cmd then self:_settle(cmd, (not ok) and reply_error(value, cmd.name) or nil, ok and value or nil) end
+      if not cmd then
+        -- a reply to nothing: every later reply would go to the wrong command
+        self._lastError = errors.new('ERR_REDIS_PROTOCOL', 'Redis sent a reply to no command')
+        return self._sock:destroy(self._lastError)
+      end
+      self:_settle(cmd, (not ok) and reply_error(value, cmd.name) or nil, ok and value or nil)
     end
   end
 end
 
 -- a pub/sub message: emitted as 'message'(channel, message) and given to the
--- listener that subscribe() was given
+-- listener that subscribe() was given. Messages come until Redis confirms the
+-- last UNSUBSCRIBE, after the client itself has dropped the channel.
 function Client:_message(ok, value)
-  if not ok or not next(self._subs) or type(value) ~= 'table' then return false end
+  if not ok or not self._pubsub or type(value) ~= 'table' then return false end
+  if value[1] == 'unsubscribe' and value[3] == 0 then self._pubsub = false end
   if value[1] == 'message' and #value == 3 then
     self:emit('message', value[2], value[3])
     return true
@@ -268,7 +277,7 @@ end
 -- the connection is gone: what was in flight fails, then a reconnection later
 function Client:_lost(cause)
   local was_ready = self.ready
-  self.ready, self._sock, self._reader = false, nil, nil
+  self.ready, self._sock, self._reader, self._pubsub = false, nil, nil, false
   self._lastError = nil
   local queue = self._queue
   self._queue = {}

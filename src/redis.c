@@ -15,8 +15,23 @@
 
 #define READER_MT "luatls.RedisReader"
 #define MAX_ARGS 1048576
+/* hiredis 0.14 allocates an array's slots when its header arrives: a header
+   of two billion elements would cost 16 GB (lazily) and seconds of freeing */
+#define MAX_ELEMENTS 16777216
 
-typedef struct { redisReader *r; } reader_ud;
+typedef struct { redisReader *r; long long refused; } reader_ud;
+
+static redisReplyObjectFunctions bounded_fn;
+static void *(*default_array)(const redisReadTask *, int);
+
+/* hiredis reports a NULL array as out of memory; get() names the real cause */
+static void *bounded_array(const redisReadTask *t, int n) {
+  if (n > MAX_ELEMENTS) {
+    ((reader_ud *)t->privdata)->refused = n;
+    return NULL;
+  }
+  return default_array(t, n);
+}
 
 static int push_bytes(lua_State *L) {
   const char *p = lua_touserdata(L, 1);
@@ -64,9 +79,27 @@ static int core_redis_reader(lua_State *L) {
   reader_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
   u->r = NULL;
   luaL_setmetatable(L, READER_MT);
+  u->refused = 0;
   u->r = redisReaderCreate();
   if (!u->r) return luaL_error(L, "not enough memory");
+  if (!default_array) {
+    bounded_fn = *u->r->fn;
+    default_array = bounded_fn.createArray;
+    bounded_fn.createArray = bounded_array;
+  }
+  u->r->fn = &bounded_fn;
+  u->r->privdata = u;
   return 1;
+}
+
+/* the reader's error, raised: the connection cannot go on */
+static int push_protocol_error(lua_State *L, reader_ud *u) {
+  if (u->refused)
+    lua_pushfstring(L, "a reply array of %I elements (the limit is %d)", (lua_Integer)u->refused, MAX_ELEMENTS);
+  else
+    lua_pushstring(L, u->r->errstr[0] ? u->r->errstr : "protocol error");
+  lt_push_error(L, "ERR_REDIS_PROTOCOL", lua_tostring(L, -1));
+  return lua_error(L);
 }
 
 /* reader:feed(bytes) */
@@ -74,6 +107,7 @@ static int reader_feed(lua_State *L) {
   reader_ud *u = check_reader(L);
   size_t n;
   const char *s = luaL_checklstring(L, 2, &n);
+  if (u->r->err) return push_protocol_error(L, u);
   if (redisReaderFeed(u->r, s, n) != REDIS_OK) return luaL_error(L, "not enough memory");
   return 0;
 }
@@ -123,10 +157,7 @@ static int push_reply_protected(lua_State *L) {
 static int reader_get(lua_State *L) {
   reader_ud *u = check_reader(L);
   void *reply = NULL;
-  if (redisReaderGetReply(u->r, &reply) != REDIS_OK) {
-    lt_push_error(L, "ERR_REDIS_PROTOCOL", u->r->errstr[0] ? u->r->errstr : "protocol error");
-    return lua_error(L);
-  }
+  if (redisReaderGetReply(u->r, &reply) != REDIS_OK) return push_protocol_error(L, u);
   if (!reply) return 0;
   redisReply *r = reply;
   int is_error = r->type == REDIS_REPLY_ERROR;
