@@ -132,6 +132,29 @@ process.stdin:pipe(sink)
     assert.equal('123456\n', r.out)
   end)
 
+  it('with fd 0 closed: an empty stdin (fd 0 is /dev/null, as in Node), not the loop\'s own descriptor', function()
+    local script = H.script(COUNT)
+    local out, code = H.sh('timeout 20 ' .. H.LUATLS .. ' ' .. script .. ' <&- 2>&1 >/dev/null')
+    os.remove(script)
+    assert.equal(0, code)
+    assert.equal('bytes 0 ends 1 chunks>0 false tty nil fd 0\n', out)
+  end)
+
+  it('from a socket, and from a descriptor open for writing only (an error, then close)', function()
+    local script = H.script(COUNT .. "process.stdin:on('error', function(e) io.stderr:write(e.code, '\\n') end)")
+    local out, code = H.sh("python3 -c 'import socket, subprocess, sys; a, b = socket.socketpair(); "
+      .. "p = subprocess.Popen(sys.argv[1:], stdin=b); b.close(); a.sendall(b\"hello\"); a.shutdown(socket.SHUT_WR); "
+      .. "sys.exit(p.wait(timeout=20))' " .. H.LUATLS .. ' ' .. script .. ' 2>&1 >/dev/null')
+    assert.equal(0, code)
+    assert.equal('bytes 5 ends 1 chunks>0 true tty nil fd 0\n', out)
+    local tmp = os.tmpname()
+    out, code = H.sh('timeout 20 ' .. H.LUATLS .. ' ' .. script .. ' 0>' .. tmp .. ' 2>&1 >/dev/null')
+    os.remove(tmp)
+    os.remove(script)
+    assert.equal(0, code)
+    assert.equal('EBADF\nbytes 0 ends 0 chunks>0 false tty nil fd 0\n', out)
+  end)
+
   it("fd 0's flags are restored at exit: the next reader of the pipe blocks again", function()
     local out, code = H.sh('printf abc | (' .. H.LUATLS .. [[ -e "process.stdin:on('data', function() end)"; ]]
       .. [[python3 -c 'import fcntl, os; print(fcntl.fcntl(0, fcntl.F_GETFL) & os.O_NONBLOCK)')]])

@@ -6,6 +6,7 @@
 #include "modules.h"
 
 int luaopen_luatls_core(lua_State *L) {
+  lt_reserve_stdio();       /* before the loop opens its descriptor */
   lt_open_core(L);
   lt_open_loop(L);
   lt_open_stream(L);

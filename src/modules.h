@@ -27,6 +27,7 @@ void lt_open_ipc(lua_State *L);
 void lt_open_x509gen(lua_State *L);
 void lt_open_redis(lua_State *L);
 void lt_open_stdin(lua_State *L);
+void lt_reserve_stdio(void);
 
 int luaopen_luatls_core(lua_State *L);
 

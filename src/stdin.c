@@ -69,6 +69,18 @@ static const luaL_Reg stdin_funcs[] = {
   {NULL, NULL}
 };
 
+/* the standard descriptors the process started without become /dev/null, as in
+   Node: else the loop's epoll descriptor or a socket takes fd 0, and
+   process.stdin hands it to the loop (libev aborts) or reads a peer's bytes */
+void lt_reserve_stdio(void) {
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    int n = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (n >= 0 && n != fd) close(n);
+    else if (n == fd) fcntl(fd, F_SETFD, 0);
+  }
+}
+
 void lt_open_stdin(lua_State *L) {
   luaL_setfuncs(L, stdin_funcs, 0);
 }
