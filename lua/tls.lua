@@ -746,6 +746,10 @@ end
 -- 'tlsClientError'. The sockets the server accepted itself are served already.
 function Server:_onConnectionEvent(raw)
   if type(raw) ~= 'table' or raw._acceptedBy == self then return end
+  -- the same connection handed over twice is served once: a second TLSSocket
+  -- would take the fd's spent socket for a duplex and wait for its deadline
+  if rawget(raw, '_tlsServed') then return end
+  rawset(raw, '_tlsServed', true)
   local s = TLSSocket(raw, { isServer = true, server = self })
   arm_server_socket(self, s)
 end
