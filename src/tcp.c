@@ -608,13 +608,25 @@ static int server_close(lua_State *L) {
   return 0;
 }
 
+/* the length of a listener's accept queue now (Linux reports it as TCP_INFO's
+   unacked for a listening socket); where it cannot be read, the largest queue
+   the kernel allows by default */
+static int queue_length(int fd) {
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0) return 4096;
+  return (int)ti.tcpi_unacked;
+}
+
 /* server:drain() -> n: before a listener that shares its address closes without
    migration, accepts what is queued on it as 'connection's, so those clients are
-   served rather than reset (a connection that arrives between this and close still is) */
+   served rather than reset (a connection that arrives between this and close still is).
+   Only what was queued when it began: clients that keep coming, or 'connection'
+   listeners that connect again, cannot keep it going. */
 static int server_drain(lua_State *L) {
   lt_server *srv = checkserver(L);
-  int n = 0;
-  while (!srv->closed && srv->shared == 1) {
+  int n = 0, left = srv->closed ? 0 : queue_length(srv->fd);
+  while (!srv->closed && srv->shared == 1 && n < left) {
     int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0 && (errno == EINTR || errno == ECONNABORTED)) continue;
     if (fd < 0) break;

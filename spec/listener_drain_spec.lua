@@ -1,0 +1,37 @@
+-- server:drain() (a listener sharing its address, closing without migration)
+-- takes in what was queued when it started, not every connection that keeps
+-- arriving meanwhile: a flood of clients cannot keep close() from returning.
+local core = require('luatls.core')
+local net = require('net')
+
+describe('a listener draining its queue', function()
+  it('accepts only what was queued when the drain began', function()
+    local drained, accepted, made = nil, 0, 0
+    H.run(20000, function(done)
+      local h = assert(core.tcp_listen('127.0.0.1', 0, 511, nil, 'drain'))
+      local _, port = h:sockname()
+      local clients = {}
+      local function client()
+        local c = net.connect(port, '127.0.0.1')
+        c:on('error', function() end)
+        clients[#clients + 1] = c
+        return c
+      end
+      h:start(function(_, stream)
+        accepted = accepted + 1
+        stream:close()
+        -- each connection taken in brings another, as a flood would
+        if drained == nil and made < 200 then made = made + 1; client() end
+      end)
+      h:setref(false)
+      local ready = H.countdown(5, function()
+        drained = h:drain()
+        h:close()
+        for _, c in ipairs(clients) do c:destroy() end
+        done()
+      end)
+      for _ = 1, 5 do client():on('connect', ready) end
+    end)
+    assert.is_true(drained >= 1 and drained <= 5, 'drained ' .. tostring(drained))
+  end)
+end)
