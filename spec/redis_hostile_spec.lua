@@ -16,7 +16,35 @@ end
 
 local function bulk(s) return ('$%d\r\n%s\r\n'):format(#s, s) end
 
+-- the first whole command in buf: its arguments and the bytes after it
+local function command(buf)
+  local n, pos = buf:match('^%*(%d+)\r\n()')
+  if not n then return nil end
+  local args = {}
+  for i = 1, tonumber(n) do
+    local len, at = buf:match('^%$(%d+)\r\n()', pos)
+    if not len or #buf < at + len + 1 then return nil end
+    args[i] = buf:sub(at, at + len - 1)
+    pos = at + len + 2
+  end
+  return args, buf:sub(pos)
+end
+
 describe('redis client against a hostile server', function()
+  it('arguments with CRLF and NUL go out length-prefixed, whole', function()
+    local got
+    H.run(5000, function(done)
+      fake(function(buf, sock)
+        if buf:find('x\r\n$', 1) then sock:write(bulk(buf)) return '' end
+      end, function(server, port)
+        local c = redis.createClient({ port = port, reconnect = false })
+        c:command({ 'SET', 'a\r\nb', '\0\r\n*1\r\nx' }, function(_, r) got = r; c:disconnect() end)
+        c:on('close', function() server:close(done) end)
+      end)
+    end)
+    assert.equal('*3\r\n$3\r\nSET\r\n$4\r\na\r\nb\r\n$8\r\n\0\r\n*1\r\nx\r\n', got)
+  end)
+
   it('protocol garbage: the command fails with the connection, the cause is ERR_REDIS_PROTOCOL', function()
     local got
     H.run(5000, function(done)
@@ -130,5 +158,53 @@ describe('redis client against a hostile server', function()
     assert.equal('ERR_REDIS_CONNECTION_CLOSED', got[3])
     assert.same({ nil, '2' }, got[4]) -- already read when disconnect() ran
     assert.equal('ERR_REDIS_CONNECTION_CLOSED', got[5])
+  end)
+
+  it('a session store whose Redis answers garbage for a session: a full handshake, not a failed one', function()
+    local tls = require('tls')
+    local crypto = require('crypto')
+    local got = {}
+    H.run(10000, function(done)
+      fake(function(buf, sock)
+        -- SET: +OK; GET: bytes that are not a session
+        local args, rest = command(buf)
+        while args do
+          sock:write(args[1] == 'GET' and bulk('\48\130\1\0garbage') or '+OK\r\n')
+          buf = rest
+          args, rest = command(buf)
+        end
+        return buf
+      end, function(fakeserver, port)
+        local client = redis.createClient({ port = port, reconnect = false })
+        local server = tls.createServer(H.tls_options({ maxVersion = 'TLSv1.2',
+          secureOptions = crypto.constants.SSL_OP_NO_TICKET }), function(s) s:_end('hi') end)
+        tls.sessionStore.redis({ client = client }):attach(server)
+        local function connect(session, cb)
+          local c = tls.connect({ port = server:address().port, host = 'localhost', ca = H.cert('ca-cert.pem'),
+            session = session })
+          local seen = {}
+          c:on('session', function(d) seen.session = d end)
+          c:on('secureConnect', function() seen.reused = c:isSessionReused() end)
+          c:on('data', function(d) seen.data = d end)
+          c:on('error', function(e) seen.error = e.code end)
+          c:on('close', function() cb(seen) end)
+        end
+        client:on('ready', function()
+          server:listen(0, '127.0.0.1', function()
+            connect(nil, function(first)
+              got[1] = first
+              connect(first.session, function(second)
+                got[2] = second
+                server:close(function() client:disconnect() end)
+              end)
+            end)
+          end)
+        end)
+        client:on('close', function() fakeserver:close(done) end)
+      end)
+    end)
+    assert.equal('hi', got[1].data)
+    assert.is_string(got[1].session)
+    assert.same({ reused = false, data = 'hi' }, { reused = got[2].reused, data = got[2].data, error = got[2].error })
   end)
 end)
