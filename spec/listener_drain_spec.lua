@@ -17,14 +17,14 @@ describe('a listener draining its queue', function()
         clients[#clients + 1] = c
         return c
       end
-      h:start(function(_, stream)
-        accepted = accepted + 1
-        stream:close()
-        -- each connection taken in brings another, as a flood would
-        if drained == nil and made < 200 then made = made + 1; client() end
-      end)
-      h:setref(false)
+      -- started only now, so that the loop accepts nothing before the drain
       local ready = H.countdown(5, function()
+        h:start(function(_, stream)
+          accepted = accepted + 1
+          stream:close()
+          -- each connection taken in brings another, as a flood would
+          if drained == nil and made < 200 then made = made + 1; client() end
+        end)
         drained = h:drain()
         h:close()
         for _, c in ipairs(clients) do c:destroy() end
@@ -32,6 +32,35 @@ describe('a listener draining its queue', function()
       end)
       for _ = 1, 5 do client():on('connect', ready) end
     end)
-    assert.is_true(drained >= 1 and drained <= 5, 'drained ' .. tostring(drained))
+    assert.equal(5, drained)
+    assert.equal(5, accepted)
+  end)
+
+  it('a listener closed by a connection it takes in while draining, then closed again', function()
+    local drained, seen = nil, 0
+    H.run(20000, function(done)
+      local h = assert(core.tcp_listen('127.0.0.1', 0, 511, nil, 'drain'))
+      local _, port = h:sockname()
+      local clients = {}
+      local ready = H.countdown(3, function()
+        h:start(function(_, stream)
+          seen = seen + 1
+          stream:close()
+          if drained == nil then h:close(); h:close() end
+        end)
+        drained = h:drain()
+        h:close()
+        assert.is_nil(h:sockname())
+        for _, c in ipairs(clients) do c:destroy() end
+        done()
+      end)
+      for i = 1, 3 do
+        clients[i] = net.connect(port, '127.0.0.1')
+        clients[i]:on('error', function() end)
+        clients[i]:on('connect', ready)
+      end
+    end)
+    assert.equal(1, drained)
+    assert.equal(1, seen)
   end)
 end)
