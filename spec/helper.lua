@@ -28,6 +28,10 @@ local children = {}
 -- Deadlines in specs stretch by LUATLS_TIMEOUT_SCALE (make valgrind sets it).
 local SCALE = tonumber(os.getenv('LUATLS_TIMEOUT_SCALE')) or 1
 function H.ms(n) return n * SCALE end
+-- Memory bounds (KiB of RSS) stretch under AddressSanitizer (make asan), whose shadow
+-- memory and quarantine add to every process's RSS what the bound is not about
+local RSS_SCALE = os.getenv('ASAN_OPTIONS') and 2 or 1
+function H.kib(n) return n * RSS_SCALE end
 
 -- Runs body(done), then the loop, until done() has been called and every
 -- handle is closed. Fails on a timeout, an uncaught error, or a leak.

@@ -356,7 +356,7 @@ describe('stream over TLS sockets', function()
     hwm, made = tonumber(hwm), tonumber(made)
     assert.is_true(hwm ~= nil, 'child printed: ' .. tostring(out))
     -- the producer made no more than the reader took plus what the buffers hold
-    assert.is_true(hwm < 40 * 1024, 'peak RSS ' .. tostring(hwm) .. ' KiB')
+    assert.is_true(hwm < H.kib(40 * 1024), 'peak RSS ' .. tostring(hwm) .. ' KiB')
     assert.is_true(made < 32 * 1024 * 1024, 'produced ' .. tostring(made) .. ' bytes')
     assert.is_true(read >= 3 * 1024 * 1024)
     assert.is_truthy(code == 'ECONNRESET' or code == 'EPIPE', code)
