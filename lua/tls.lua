@@ -728,7 +728,8 @@ local function server_socket_error() end
 
 function Server:_makeSocket(handle)
   local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
-  s._server, s._acceptedBy = self, self
+  s._server = self
+  s._tlsServed = true   -- emit('connection', s) does not serve it again
   s._context = self._context
   s:on('error', server_socket_error)
   local ok, err = pcall(start_server_socket, self, s)
@@ -745,10 +746,10 @@ end
 -- context and hooks, the handshake deadline, then 'secureConnection' or
 -- 'tlsClientError'. The sockets the server accepted itself are served already.
 function Server:_onConnectionEvent(raw)
-  if type(raw) ~= 'table' or raw._acceptedBy == self then return end
-  -- the same connection handed over twice is served once: a second TLSSocket
-  -- would take the fd's spent socket for a duplex and wait for its deadline
-  if rawget(raw, '_tlsServed') then return end
+  -- a connection is served once (the sockets the server accepted itself, one handed
+  -- over twice): a second TLSSocket would take the fd's spent socket for a duplex and
+  -- wait for its deadline
+  if type(raw) ~= 'table' or rawget(raw, '_tlsServed') then return end
   rawset(raw, '_tlsServed', true)
   local s = TLSSocket(raw, { isServer = true, server = self })
   arm_server_socket(self, s)
