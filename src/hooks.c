@@ -58,7 +58,8 @@ static int has_certificate(SSL_CTX *ctx) {
    A context without a certificate fails as it does in Node, where OpenSSL is
    handed its null certificate ("passed a null parameter"). */
 static int use_context(SSL *ssl, SSL_CTX *ctx) {
-  int ok = 1, found = 0;
+  if (!has_certificate(ctx)) return SSL_use_certificate(ssl, NULL);
+  int ok = 1;
   SSL_certs_clear(ssl);
   if (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_FIRST)) {
     do {
@@ -66,13 +67,10 @@ static int use_context(SSL *ssl, SSL_CTX *ctx) {
       EVP_PKEY *key = SSL_CTX_get0_privatekey(ctx);
       STACK_OF(X509) *chain = NULL;
       SSL_CTX_get0_chain_certs(ctx, &chain);
-      if (x && key) {
-        found = 1;
+      if (x && key)
         ok = ok && SSL_use_certificate(ssl, x) && SSL_use_PrivateKey(ssl, key) && SSL_set1_chain(ssl, chain);
-      }
     } while (SSL_CTX_set_current_cert(ctx, SSL_CERT_SET_NEXT));
   }
-  if (!found) return SSL_use_certificate(ssl, NULL);
   SSL_set1_verify_cert_store(ssl, SSL_CTX_get_cert_store(ctx));
   STACK_OF(X509_NAME) *cas = SSL_CTX_get_client_CA_list(ctx);
   if (cas) SSL_set_client_CA_list(ssl, SSL_dup_CA_list(cas));
