@@ -20,8 +20,8 @@ local TOOL, WHAT = arg[1], arg[2]
 local SECS = tonumber(os.getenv('PROFILE_SECS') or '') or 10
 local names = { table.unpack(arg, 3) }
 if #names == 0 then names = { 'luatls', 'nginx' } end
-if (TOOL ~= 'callgrind' and TOOL ~= 'strace') or (WHAT ~= 'req' and WHAT ~= 'hs') then
-  io.stderr:write('usage: bench/profile.lua callgrind|strace req|hs [luatls nginx]\n')
+if (TOOL ~= 'callgrind' and TOOL ~= 'strace') or (WHAT ~= 'req' and WHAT ~= 'hs' and WHAT ~= 'resume') then
+  io.stderr:write('usage: bench/profile.lua callgrind|strace req|hs|resume [luatls nginx]\n')
   os.exit(2)
 end
 
@@ -64,10 +64,11 @@ local function load(port, secs, n)
     if ok ~= n then error(('%d of %d requests answered'):format(ok, n)) end
     return n
   end
-  local out = run('taskset', { '-c', '1', 'openssl', 's_time', '-connect', '127.0.0.1:' .. port, '-new',
-    '-time', tostring(secs) })
+  local resume = WHAT == 'resume'
+  local out = run('taskset', { '-c', '1', 'openssl', 's_time', '-connect', '127.0.0.1:' .. port,
+    resume and '-reuse' or '-new', resume and '-tls1_2' or '-tls1_3', '-time', tostring(secs) })
   local marks = out:match('\n([%*r]+)\n') or ''
-  local _, made = marks:gsub('%*', '')
+  local _, made = marks:gsub(resume and 'r' or '%*', '')
   return made
 end
 
@@ -94,11 +95,12 @@ local function callgrind(name, child, port)
   for _, f in ipairs(dumps(name)) do os.remove(f) end
   load(port, 2)   -- warm: the first connections allocate what later ones reuse
   run('callgrind_control', { '-i', 'on', tostring(child.pid) })
-  if WHAT == 'hs' then
+  if WHAT ~= 'req' then
     local n = load(port)
     run('callgrind_control', { '-d', tostring(child.pid) })
     local f = dumps(name)[1]
-    print(('%-7s hs: %d full handshakes, %.0f instructions each  (%s)'):format(name, n, totals(f) / n, f))
+    print(('%-7s %s: %d %s handshakes, %.0f instructions each  (%s)'):format(name, WHAT, n,
+      WHAT == 'hs' and 'full' or 'resumed', totals(f) / n, f))
   else
     local n1 = load(port, nil, 200)
     run('callgrind_control', { '-d', tostring(child.pid) })
