@@ -73,12 +73,14 @@ function Socket:init(options)
   hot_fields(self)
   options = options or {}
   if options.allowHalfOpen == true then self.allowHalfOpen = true end
-  -- as Node's streams: highWaterMark sets both sides and wins over the other two
-  local hwm = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, HWM)
-  local r = hwm or errors.check_number('options.readableHighWaterMark', options.readableHighWaterMark, 0, nil, HWM)
-  local w = hwm or errors.check_number('options.writableHighWaterMark', options.writableHighWaterMark, 0, nil, HWM)
-  self.writableHighWaterMark = w or self.writableHighWaterMark
-  if r then self.readableHighWaterMark = r end
+  if options.highWaterMark ~= nil or options.readableHighWaterMark ~= nil or options.writableHighWaterMark ~= nil then
+    -- as Node's streams: highWaterMark sets both sides and wins over the other two
+    local hwm = errors.check_number('options.highWaterMark', options.highWaterMark, 0, nil, HWM)
+    local r = hwm or errors.check_number('options.readableHighWaterMark', options.readableHighWaterMark, 0, nil, HWM)
+    local w = hwm or errors.check_number('options.writableHighWaterMark', options.writableHighWaterMark, 0, nil, HWM)
+    if w then self.writableHighWaterMark = w end
+    if r then self.readableHighWaterMark = r end
+  end
   if options.encoding ~= nil then self:setEncoding(options.encoding) end
   if options.noDelay then self._noDelay = true end
   if options.keepAlive then
@@ -124,8 +126,7 @@ Socket._handlers = handlers
 
 function Socket:_attach(handle)
   self._handle = handle
-  local hs = self._handlers
-  handle:start(function(ev, ...) return hs[ev](self, ...) end)
+  handle:start(self._handlers, self)   -- C calls self._handlers[event](self, ...)
   if not self._refed then handle:setref(false) end
   -- TCP options asked for before there was a socket (Node applies them at connect)
   if self._noDelay then handle:nodelay(true) end

@@ -166,14 +166,27 @@ typedef struct {
   int nargs;                   /* values the caller left on the stack, passed first */
 } emit_req;
 
-/* protected: dispatch(event, args...), then the reader looks at the result */
+/*
+** protected: dispatch(event, args...), or, for a handle started with a table
+** of handlers and their owner, handlers[event](owner, args...): one Lua call
+** per event instead of two. Then the reader looks at the result.
+*/
 static int emit_protected(lua_State *L) {
   emit_req *r = lua_touserdata(L, 1);
   luaL_checkstack(L, LUA_MINSTACK + r->nargs, "luatls emit");
   lua_rawgeti(L, LUA_REGISTRYINDEX, r->h->selfref);   /* keeps the object alive */
-  if (lua_getiuservalue(L, -1, 1) != LUA_TFUNCTION) return 0;
-  int top = lua_gettop(L);
-  if (r->event) lua_pushstring(L, r->event);
+  int ud = lua_gettop(L), top;
+  int kind = lua_getiuservalue(L, ud, 1);
+  if (kind == LUA_TTABLE && r->event) {
+    lua_getfield(L, -1, r->event);
+    top = lua_gettop(L);
+    lua_getiuservalue(L, ud, 2);
+  } else if (kind == LUA_TFUNCTION) {
+    top = lua_gettop(L);
+    if (r->event) lua_pushstring(L, r->event);
+  } else {
+    return 0;
+  }
   for (int i = 0; i < r->nargs; i++) lua_pushvalue(L, 2 + i);
   if (r->push) r->push(L, r->ud);
   lua_call(L, lua_gettop(L) - top, r->read ? 1 : 0);

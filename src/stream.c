@@ -200,7 +200,7 @@ lt_stream *lt_openstream(lua_State *L) {
 static void stream_close_handle(lt_handle *h);
 
 lt_stream *lt_stream_new(lua_State *L, int fd) {
-  lt_stream *s = lua_newuserdatauv(L, sizeof *s, 1);
+  lt_stream *s = lua_newuserdatauv(L, sizeof *s, 2);   /* dispatch or handlers; owner */
   memset(s, 0, sizeof *s);
   s->fd = fd;
   s->hook_error = LUA_NOREF;
@@ -281,11 +281,21 @@ static int stream_close(lua_State *L) {
   return 0;
 }
 
-/* s:start(dispatch): events go to dispatch(event, ...) from now on */
+/*
+** s:start(dispatch): events go to dispatch(event, ...) from now on;
+** s:start(handlers, owner): to handlers[event](owner, ...)
+*/
 static int stream_start(lua_State *L) {
   lt_stream *s = lt_openstream(L);
-  luaL_checktype(L, 2, LUA_TFUNCTION);
-  lua_settop(L, 2);
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    luaL_checkany(L, 3);
+    lua_settop(L, 3);
+  } else {
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    lua_pushnil(L);
+  }
+  lua_setiuservalue(L, 1, 2);
   lua_setiuservalue(L, 1, 1);
   lt_handle_activate(L, &s->h, 1);
   lt_stream_update(s);
