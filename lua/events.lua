@@ -30,22 +30,30 @@ end
 
 -- Lists are replaced, never changed in place, so emit can walk one safely.
 local function add(self, name, fn, prepend)
-  check_listener(fn)
-  local evs = events(self)
+  if type(fn) ~= 'function' then check_listener(fn) end
+  local evs = rawget(self, '_events') or events(self)
   if evs.newListener then self:emit('newListener', name, original[fn] or fn) end
-  local old = evs[name] or {}
-  local list = {}
-  if prepend then list[1] = fn end
-  for i = 1, #old do list[#list + 1] = old[i] end
-  if not prepend then list[#list + 1] = fn end
+  local old = evs[name]
+  local list
+  if not old then
+    list = { fn }
+  else
+    list = {}
+    if prepend then list[1] = fn end
+    for i = 1, #old do list[#list + 1] = old[i] end
+    if not prepend then list[#list + 1] = fn end
+  end
   evs[name] = list
   local hook = self._onListener
   if hook then hook(self, name) end
+  -- a first listener can only pass a limit below 1
+  local n = #list
+  if n == 1 and not rawget(self, '_maxListeners') and EventEmitter.defaultMaxListeners >= 1 then return self end
   local max = self:getMaxListeners()
-  if max > 0 and #list > max and not rawget(self, '_warned_' .. tostring(name)) then
+  if max > 0 and n > max and not rawget(self, '_warned_' .. tostring(name)) then
     rawset(self, '_warned_' .. tostring(name), true)
     io.stderr:write(('(luatls) MaxListenersExceededWarning: Possible EventEmitter memory leak detected. '
-      .. '%d %s listeners added. Use emitter:setMaxListeners() to increase limit\n'):format(#list, tostring(name)))
+      .. '%d %s listeners added. Use emitter:setMaxListeners() to increase limit\n'):format(n, tostring(name)))
   end
   return self
 end
@@ -133,7 +141,8 @@ function EventEmitter:rawListeners(name)
 end
 
 function EventEmitter:listenerCount(name)
-  local list = events(self)[name]
+  local evs = rawget(self, '_events')
+  local list = evs and evs[name]
   return list and #list or 0
 end
 

@@ -103,6 +103,14 @@ TLSSocket._handlers = handlers
 TLSSocket.encrypted = true
 TLSSocket.authorized = false
 TLSSocket.alpnProtocol = false
+-- false, not nil, for fields every connection reads before anything sets them:
+-- a nil one is looked for up the whole class chain each time
+TLSSocket._transport = false
+TLSSocket._newSessionPending = false
+TLSSocket._SNICallback = false
+TLSSocket._renegCallbacks = false
+TLSSocket._traceWanted = false
+TLSSocket._connectTarget = false
 
 function TLSSocket:init(socket, options)
   options = options or {}
@@ -649,6 +657,10 @@ end
 local Server = net.Server:extend()
 tls.Server = Server
 Server.__name = 'tls.Server'
+Server._SNICallback = false
+Server._pskCallback = false
+Server._ALPNCallback = false
+Server._contexts = false
 
 function Server:init(options, listener)
   if type(options) == 'function' then options, listener = {}, options end

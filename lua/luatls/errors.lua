@@ -73,21 +73,28 @@ end
 --   inf       +inf passes, for a limit where it means "none" (setMaxListeners)
 --   code      Node's code where it has another one for this argument
 --             (ERR_INVALID_ARG_VALUE for highWaterMark)
+-- the words of a range, only once a value is refused
+local function range_of(min, max)
+  return min and max and ('>= %s && <= %s'):format(repr(min), repr(max))
+    or min and ('>= ' .. repr(min)) or max and ('<= ' .. repr(max)) or nil
+end
+
+local NO_OPTS = {}
+
 function M.check_number(name, v, min, max, opts)
-  opts = opts or {}
+  opts = opts or NO_OPTS
   if v == nil and opts.optional then return nil end
   if type(v) ~= 'number' then error(M.invalid_arg_type(name, 'of type number', v), 3) end
   if v == math.huge and opts.inf and (max == nil or max == math.huge) then return v end
-  local range = min and max and ('>= %s && <= %s'):format(repr(min), repr(max))
-    or min and ('>= ' .. repr(min)) or max and ('<= ' .. repr(max)) or nil
   local expected
   if opts.integer then
     local i = math.tointeger(v)
     if not i then expected = 'an integer' else v = i end
   elseif v ~= v or v == math.huge or v == -math.huge then
+    local range = range_of(min, max)
     expected = range and ('a finite number ' .. range) or 'a finite number'
   end
-  if not expected and ((min and v < min) or (max and v > max)) then expected = range end
+  if not expected and ((min and v < min) or (max and v > max)) then expected = range_of(min, max) end
   if not expected then return v end
   if opts.code then
     error(M.new(opts.code, ("The property '%s' must be %s. Received %s"):format(name, expected, repr(v)),

@@ -10,7 +10,8 @@ function M.nextTick(fn, ...)
   end
   if head > tail then core.tick_pending() end
   tail = tail + 1
-  queue[tail] = table.pack(fn, ...)
+  -- a callback without arguments (most are closures) is queued as itself
+  if select('#', ...) == 0 then queue[tail] = fn else queue[tail] = table.pack(fn, ...) end
 end
 
 -- runs ticks, including those queued while running, until none is left
@@ -19,7 +20,7 @@ function M.run()
     local job = queue[head]
     queue[head] = nil
     head = head + 1
-    job[1](table.unpack(job, 2, job.n))
+    if type(job) == 'function' then job() else job[1](table.unpack(job, 2, job.n)) end
   end
   head, tail = 1, 0
 end
