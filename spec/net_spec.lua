@@ -96,6 +96,39 @@ describe('net.Server', function()
 end)
 
 describe('net.Socket', function()
+  it("an accepted socket's addresses are both ends as its client sees them, on one address, on ::1 and on every address", function()
+    local seen = {}
+    local function check(host, connect_to, k)
+      local server
+      seen[host] = {}
+      server = net.createServer(function(s)
+        seen[host].server = { s.localAddress, s.localPort, s.localFamily, s.remoteAddress, s.remotePort,
+          s.remoteFamily, s:address().address }
+        s:destroy()
+      end)
+      server:listen(0, host, function()
+        local c
+        c = net.connect({ port = server:address().port, host = connect_to }, function()
+          seen[host].client = { c.remoteAddress, c.remotePort, c.remoteFamily, c.localAddress, c.localPort,
+            c.localFamily, c.remoteAddress }
+        end)
+        c:on('close', function() server:close(k) end)
+      end)
+    end
+    H.run(3000, function(done)
+      check('127.0.0.1', '127.0.0.1', function()
+        check('::1', '::1', function()
+          check('0.0.0.0', '127.0.0.1', done)
+        end)
+      end)
+    end)
+    for _, host in ipairs({ '127.0.0.1', '::1', '0.0.0.0' }) do
+      assert.same(seen[host].client, seen[host].server, host)
+    end
+    assert.same({ '::1', 'IPv6' }, { seen['::1'].server[1], seen['::1'].server[3] })
+    assert.equal('127.0.0.1', seen['0.0.0.0'].server[1])
+  end)
+
   it('echoes data and reports addresses and byte counts', function()
     local got, facts = '', {}
     H.run(3000, function(done)

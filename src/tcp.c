@@ -24,7 +24,6 @@
 
 #define SERVER_MT "luatls.Server"
 #define ACCEPT_BATCH 64
-
 typedef struct {
   lt_handle h;
   int fd;
@@ -33,7 +32,21 @@ typedef struct {
   ev_timer retry;               /* out of fds with no spare: listen again later */
   char *path;                   /* a Unix socket's file, removed on close */
   int shared;                   /* SO_REUSEPORT: 1 draining its own queue on close, 2 migrating it */
+  struct sockaddr_storage bound;  /* where it listens, once asked */
+  socklen_t bound_len;          /* 0: not asked yet; -1: a wildcard or not IP */
 } lt_server;
+
+/*
+** The socket being accepted: accept4 gives its peer's address, and a listener
+** bound to one address gives its local one, so the peername and sockname calls
+** made while its Lua object is set up need no system call. Valid only while
+** that socket is announced, and never once its fd is closed.
+*/
+static struct {
+  lt_stream *s;
+  struct sockaddr_storage peer, local;
+  socklen_t peer_len, local_len;  /* 0: unknown */
+} accepting;
 
 static int spare_fd = -1;       /* given up to accept-and-close when out of fds */
 
@@ -70,23 +83,17 @@ static int make_unix(const char *path, size_t n, struct sockaddr_un *sun, sockle
   return 0;
 }
 
-/* pushes address, port, family ('IPv4'/'IPv6'); 0 results on failure */
-static int push_addr(lua_State *L, int fd, int peer) {
-  struct sockaddr_storage ss;
-  socklen_t len = sizeof ss;
+/* pushes address, port, family ('IPv4'/'IPv6') of an IP address; 0 results otherwise */
+static int push_sockaddr(lua_State *L, const struct sockaddr_storage *ss) {
   char ip[INET6_ADDRSTRLEN];
-  ss.ss_family = AF_UNSPEC;   /* the analyzer cannot tell that a call that succeeds sets it */
-  int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
-               : getsockname(fd, (struct sockaddr *)&ss, &len);
-  if (r != 0) return 0;
-  if (ss.ss_family == AF_INET) {
-    struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+  if (ss->ss_family == AF_INET) {
+    const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
     inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
     lua_pushstring(L, ip);
     lua_pushinteger(L, ntohs(a->sin_port));
     lua_pushliteral(L, "IPv4");
-  } else if (ss.ss_family == AF_INET6) {
-    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+  } else if (ss->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
     inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
     lua_pushstring(L, ip);
     lua_pushinteger(L, ntohs(a->sin6_port));
@@ -95,6 +102,22 @@ static int push_addr(lua_State *L, int fd, int peer) {
     return 0;
   }
   return 3;
+}
+
+/* pushes the address of fd's peer or its own; 0 results on failure */
+static int push_addr(lua_State *L, int fd, int peer) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  ss.ss_family = AF_UNSPEC;   /* the analyzer cannot tell that a call that succeeds sets it */
+  int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+               : getsockname(fd, (struct sockaddr *)&ss, &len);
+  return r == 0 ? push_sockaddr(L, &ss) : 0;
+}
+
+static int push_stream_addr(lua_State *L, lt_stream *s, int peer) {
+  if (s == accepting.s && (peer ? accepting.peer_len : accepting.local_len) > 0)
+    return push_sockaddr(L, peer ? &accepting.peer : &accepting.local);
+  return push_addr(L, s->fd, peer);
 }
 
 /* ---------- the plain transport ---------- */
@@ -230,6 +253,7 @@ static int wants_linger(lt_stream *s) {
 
 void lt_socket_close(lt_stream *s) {
   linger *l;
+  if (accepting.s == s) accepting.s = NULL;
   if (lingering >= LINGER_MAX || !wants_linger(s) || (l = malloc(sizeof *l)) == NULL) {
     close(s->fd);
     return;
@@ -251,13 +275,13 @@ void lt_socket_close(lt_stream *s) {
 static int stream_sockname(lua_State *L) {
   lt_stream *s = lt_openstream(L);
   if (!s->is_socket) return 0;
-  return push_addr(L, s->fd, 0);
+  return push_stream_addr(L, s, 0);
 }
 
 static int stream_peername(lua_State *L) {
   lt_stream *s = lt_openstream(L);
   if (!s->is_socket) return 0;
-  return push_addr(L, s->fd, 1);
+  return push_stream_addr(L, s, 1);
 }
 
 static int stream_nodelay(lua_State *L) {
@@ -380,7 +404,9 @@ static lt_server *checkserver(lua_State *L) {
 }
 
 static int make_stream_protected(lua_State *L) {
-  lt_stream_new(L, (int)lua_tointeger(L, 1))->is_socket = 1;
+  lt_stream *s = lt_stream_new(L, (int)lua_tointeger(L, 1));
+  s->is_socket = 1;
+  accepting.s = s;
   return 1;
 }
 
@@ -401,11 +427,40 @@ static void emit_connection(lt_server *srv, int fd) {
   lua_pushcfunction(L, make_stream_protected);
   lua_pushinteger(L, fd);
   if (lt_pcall(L, 1, 1) != LUA_OK) {
+    accepting.s = NULL;
     close(fd);
     lua_pop(L, 1);
     return;
   }
   lt_emit_n(&srv->h, "connection", NULL, NULL, 1);   /* unheard, the stream's finalizer closes fd */
+  accepting.s = NULL;
+}
+
+/* where srv listens, if that is one IP address: an accepted socket's own address */
+static socklen_t bound_addr(lt_server *srv) {
+  if (srv->bound_len == 0) {
+    socklen_t len = sizeof srv->bound;
+    srv->bound.ss_family = AF_UNSPEC;
+    int one = getsockname(srv->fd, (struct sockaddr *)&srv->bound, &len) == 0 &&
+              ((srv->bound.ss_family == AF_INET &&
+                ((struct sockaddr_in *)&srv->bound)->sin_addr.s_addr != htonl(INADDR_ANY)) ||
+               (srv->bound.ss_family == AF_INET6 &&
+                !IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&srv->bound)->sin6_addr)));
+    srv->bound_len = one ? len : (socklen_t)-1;
+  }
+  return srv->bound_len == (socklen_t)-1 ? 0 : srv->bound_len;
+}
+
+/* accept4, keeping what it says of the peer and what the listener says of the socket */
+static int accept_one(lt_server *srv) {
+  socklen_t len = sizeof accepting.peer;
+  accepting.s = NULL;   /* what is kept below belongs to the socket made next */
+  int fd = accept4(srv->fd, (struct sockaddr *)&accepting.peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) return fd;
+  accepting.peer_len = len <= sizeof accepting.peer ? len : 0;
+  accepting.local_len = bound_addr(srv);
+  if (accepting.local_len) accepting.local = srv->bound;
+  return fd;
 }
 
 /* Out of fds: give the spare back, accept and close, so the backlog drains. */
@@ -418,11 +473,13 @@ static int shed_with_spare(lt_server *srv) {
   return 1;
 }
 
+/* what is queued, in one go, as libuv accepts for Node: those connections
+   are announced in the order they came, in this loop iteration */
 static void accept_cb(EV_P_ ev_io *w, int revents) {
   lt_server *srv = w->data;
   (void)revents;
   for (int i = 0; i < ACCEPT_BATCH && !srv->closed; i++) {
-    int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept_one(srv);
     if (fd >= 0) {
       emit_connection(srv, fd);
       continue;
@@ -627,7 +684,7 @@ static int server_drain(lua_State *L) {
   lt_server *srv = checkserver(L);
   int n = 0, left = srv->closed ? 0 : queue_length(srv->fd);
   while (!srv->closed && srv->shared == 1 && n < left) {
-    int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept_one(srv);
     if (fd < 0 && (errno == EINTR || errno == ECONNABORTED)) continue;
     if (fd < 0) break;
     emit_connection(srv, fd);
