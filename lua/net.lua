@@ -55,6 +55,8 @@ Socket.writableHighWaterMark = DEFAULT_HWM
 Socket.readableHighWaterMark = 65536
 Socket._refed = true
 Socket._emitClose = false   -- as Node's: 'close' comes from destroy(), with hadError
+Socket.__fields = 64         -- a connected TLS socket holds about 50
+Socket._rEnded = false       -- read by every chunk
 
 -- Node's code for a bad high-water mark is ERR_INVALID_ARG_VALUE
 local HWM = { integer = true, optional = true, code = 'ERR_INVALID_ARG_VALUE' }
@@ -634,5 +636,9 @@ function Server:unref()
   if self._handle then self._handle:setref(false) end
   return self
 end
+
+-- every connection calls these classes' methods: each finds them in its own table
+Socket:_ownMethods()
+Server:_ownMethods()
 
 return net

@@ -615,8 +615,16 @@ static int core_getpid(lua_State *L) {
   return 1;
 }
 
+/* core.newtable(nrec) -> an empty table with room for nrec fields: an object
+   that will hold that many is not rehashed on the way (class.lua) */
+static int core_newtable(lua_State *L) {
+  lua_createtable(L, 0, (int)luaL_checkinteger(L, 1));
+  return 1;
+}
+
 static const luaL_Reg core_funcs[] = {
   {"getpid", core_getpid},
+  {"newtable", core_newtable},
   {"set_uncaught", core_set_uncaught},
   {"set_tick", core_set_tick},
   {"tick_pending", core_tick_pending},
