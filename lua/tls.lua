@@ -738,12 +738,26 @@ end
 -- rather than ending the process (a client that resets its connection).
 local function server_socket_error() end
 
+-- Every accepted socket starts with this same one-listener list: lists are
+-- replaced, never changed in place (events.lua), so sharing it is safe, and an
+-- idle connection does not keep a list of its own.
+local SERVER_SOCKET_ERROR = { server_socket_error }
+
 function Server:_makeSocket(handle)
   local s = TLSSocket(nil, { handle = handle, allowHalfOpen = self.allowHalfOpen, isServer = true })
+  -- the options every socket of this server reads later, in one table for all of them
+  local shared = self._acceptOptions
+  if not shared then
+    shared = { allowHalfOpen = self.allowHalfOpen, isServer = true }
+    self._acceptOptions = shared
+  end
+  s._tlsOptions = shared
   s._server = self
   s._tlsServed = true   -- emit('connection', s) does not serve it again
   s._context = self._context
-  s:on('error', server_socket_error)
+  local evs = rawget(s, '_events')
+  if evs and evs.error == nil and not evs.newListener then evs.error = SERVER_SOCKET_ERROR
+  else s:on('error', server_socket_error) end
   local ok, err = pcall(start_server_socket, self, s)
   if not ok then
     s:destroy()
