@@ -1,11 +1,12 @@
--- Server RSS with N idle TLS connections, luatls against Node.js.
+-- Server RSS with N idle TLS connections, luatls against Node.js, measured as
+-- S5 of bench/run.lua measures it (bench/idle_clients.lua).
 --   build/luatls bench/idle-rss.lua [N]
-local tls = require('tls')
+package.path = 'bench/?.lua;' .. package.path
 local cp = require('child_process')
 local fs = require('fs')
+local idle = require('idle_clients')
 
 local N = tonumber(arg[1]) or 1000
-local ca = fs.readFileSync('certs/ca-cert.pem')
 
 local function rss_kib(pid)
   local status = fs.readFileSync('/proc/' .. pid .. '/status')
@@ -14,34 +15,23 @@ end
 
 local function measure(cmd, args, done)
   local child = cp.spawn(cmd, args)
-  local seen, clients = '', {}
+  local seen, started = '', false
   child.stdout:on('data', function(d)
     seen = seen .. d
     local port = tonumber(seen:match('PORT (%d+)'))
-    if not port or #clients > 0 then return end
+    if not port or started then return end
+    started = true
     local base = rss_kib(child.pid)
-    local connected = 0
-    local function open()
-      local c = tls.connect(port, 'localhost', { ca = ca })
-      clients[#clients + 1] = c
-      c:on('secureConnect', function()
-        c:write('x')    -- the server has read once: its socket is fully set up
-        connected = connected + 1
-        if connected == N then
-          -- a round trip to the server is done for every client; let it settle
-          setTimeout(function()
-            local full = rss_kib(child.pid)
-            for _, s in ipairs(clients) do s:destroy() end
-            child:kill()
-            done(base, full)
-          end, 500)
-        elseif #clients < N then
-          open()
-        end
-      end)
-      c:on('error', function(e) print('client error', e.code); os.exit(1) end)
-    end
-    for _ = 1, 20 do open() end
+    idle.open(port, N, function(clients)
+      -- every handshake is finished on the server; let it settle
+      setTimeout(function()
+        idle.check(port, clients)
+        local full = rss_kib(child.pid)
+        idle.close(clients)
+        child:kill()
+        done(base, full)
+      end, 500)
+    end)
   end)
 end
 
