@@ -322,10 +322,11 @@ local function s5(name, n)
   local base = rss_kib(child.pid)
   local clients = await(function(k) idle.open(port, n, k) end)
   sleep(1000)
-  idle.check(port, clients)
+  local ok, err = pcall(idle.check, port, clients)
   local full = rss_kib(child.pid)
   idle.close(clients)
   stop(child)
+  if not ok then error(err, 0) end
   return { base }, { n > 0 and (full - base) / n or 0 }
 end
 
