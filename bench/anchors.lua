@@ -73,9 +73,13 @@ local function bulk_file()
   return shm
 end
 
+-- worker_connections: nginx allocates (and touches) a connection and two events
+-- per slot when it starts
+M.NGINX_CONNECTIONS = 30000
+
 -- nginx.conf for one run: one process (master_process off: the process that serves
 -- is the one pinned, measured and killed), access log off, keep-alive without limit
-local function nginx_conf(prefix, port, cert, root)
+local function nginx_conf(prefix, port, cert, root, connections)
   local dir = process.cwd() .. '/certs/'
   return table.concat({
     'worker_processes 1;',
@@ -83,7 +87,7 @@ local function nginx_conf(prefix, port, cert, root)
     'pid ' .. prefix .. '/nginx.pid;',
     'error_log ' .. prefix .. '/error.log warn;',
     'worker_rlimit_nofile 40000;',
-    'events { worker_connections 30000; }',
+    'events { worker_connections ' .. (connections or M.NGINX_CONNECTIONS) .. '; }',
     'http {',
     '  access_log off;',
     '  server_tokens off;',
@@ -109,11 +113,12 @@ local function nginx_conf(prefix, port, cert, root)
 end
 
 -- nginx serving the tiny response at / and, with bulk, the S4b file at /bulk
-function M.nginx(cert, bulk, wrap)
+-- (connections: its worker_connections, NGINX_CONNECTIONS unless given)
+function M.nginx(cert, bulk, wrap, connections)
   local prefix = tempdir('/tmp')
   local port = free_port()
   local conf = prefix .. '/nginx.conf'
-  fs.writeFileSync(conf, nginx_conf(prefix, port, cert, bulk and bulk_file()))
+  fs.writeFileSync(conf, nginx_conf(prefix, port, cert, bulk and bulk_file(), connections))
   local child = spawn('nginx', { '-p', prefix, '-c', conf, '-e', prefix .. '/error.log', '-g', 'daemon off;' }, wrap)
   child.prefix = prefix
   wait_port(port, child, 'nginx')
