@@ -357,8 +357,9 @@ scenario('S5', function()
       row('S5 server RSS, no connection', 'KiB', base, true, '%.0f')
       row('S5 nginx connection slot, in its base RSS', 'KiB', { nginx = { slot } }, true, '%.2f')
     else
-      per.nginx[1] = per.nginx[1] + slot
       row(('S5 RSS per idle connection at %d'):format(n), 'KiB', per, true, '%.1f').record = i == #ns
+      row('S5 same, nginx with its connection slot', 'KiB',
+        { luatls = per.luatls, nginx = { per.nginx[1] + slot } }, true, '%.1f')
     end
   end
 end)
