@@ -106,6 +106,9 @@ void lt_stream_flushed(lt_stream *s) {
     s->notify_drain = 0;
     lt_stream_emit(s, "drain");
     if (s->closed) return;
+    /* written from a 'drain' listener (the last bytes, then end()): they
+       go out first, and the next flush, which is already due, ends */
+    if (s->out.len > s->out.head || s->held.len > s->held.head) return;
   }
   if (s->shut_req && !s->shut_done && s->tls_state != TLS_HANDSHAKE) {
     s->shut_done = 1;
