@@ -92,6 +92,56 @@ describe('write queue', function()
     end)
   end
 
+  it('writes made after a large one in the same tick, ignoring false, follow it in order', function()
+    local list = { pattern(70000, 1), pattern(10, 2), pattern(40000, 3), pattern(20000, 4), pattern(5, 5) }
+    local got = {}
+    H.run(10000, function(done)
+      local server
+      server = net.createServer(function(s)
+        s:pause()
+        setTimeout(function() s:resume() end, 100)
+        s:on('data', function(d) got[#got + 1] = d end)
+        s:on('end', function() server:close(done) end)
+      end)
+      server:listen(0, '127.0.0.1', function()
+        local c
+        c = net.connect(server:address().port, '127.0.0.1', function()
+          for round = 1, 40 do
+            for _, w in ipairs(list) do c:write(w) end
+            if round == 40 then c:_end() end
+          end
+        end)
+      end)
+    end)
+    assert.is_true(table.concat(list):rep(40) == table.concat(got), 'the bytes arrive in order')
+  end)
+
+  it('a write behind a large one the kernel took only part of follows the rest, in order', function()
+    local big, small, rounds = pattern(70000, 6), pattern(7, 7), 200
+    local got, n = {}, 0
+    H.run(20000, function(done)
+      local server
+      server = net.createServer(function(s)
+        s:pause()
+        setTimeout(function() s:resume() end, 300)
+        s:on('data', function(d) got[#got + 1] = d end)
+        s:on('end', function() server:close(done) end)
+      end)
+      server:listen(0, '127.0.0.1', function()
+        local c
+        local function step()
+          n = n + 1
+          -- a large write alone in its tick: into an empty queue until the kernel's
+          -- buffers fill, and a small one in the next tick behind what is left of it
+          c:write(n % 2 == 1 and big or small)
+          if n < rounds then setTimeout(step, 0) else c:_end() end
+        end
+        c = net.connect(server:address().port, '127.0.0.1', step)
+      end)
+    end)
+    assert.is_true((big .. small):rep(rounds // 2) == table.concat(got), 'the bytes arrive in order')
+  end)
+
   it('an echo through socket:pipe(socket) returns every byte in order', function()
     local list, got = writes(), {}
     local want = table.concat(list)
