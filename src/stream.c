@@ -21,7 +21,36 @@ static lt_stream *dirty_list;
 
 /* ---------- write queue ---------- */
 
+/*
+** A write of at least a full record into an empty queue is not copied: the
+** queue points at the Lua string's bytes and holds the string in the
+** registry until they have gone out (Lua never moves an object). The bytes
+** are copied only when more is appended behind them before then.
+*/
+#define BORROW_MIN 16384
+
+/* drops the string the queue points at */
+static void buf_unborrow(lt_buf *b) {
+  luaL_unref(lt_state(), LUA_REGISTRYINDEX, b->ref);   /* no allocation: no Lua runs */
+  b->ref = 0;
+  b->data = NULL;
+  b->head = b->len = b->cap = 0;
+}
+
+/* the pending bytes of a borrowed string move into a buffer of the queue's own */
+void lt_buf_own(lt_buf *b) {
+  if (b->ref <= 0) return;
+  size_t pending = b->len - b->head;
+  char *d = pending ? malloc(pending) : NULL;
+  if (pending && d == NULL) abort();   /* as Lua's own allocator failing would */
+  if (pending) memcpy(d, b->data + b->head, pending);
+  buf_unborrow(b);
+  b->data = d;
+  b->len = b->cap = pending;
+}
+
 static void buf_append(lt_buf *b, const char *p, size_t n) {
+  lt_buf_own(b);
   if (b->head == b->len) b->head = b->len = 0;
   if (b->cap - b->len < n) {
     size_t pending = b->len - b->head;
@@ -43,9 +72,32 @@ static void buf_append(lt_buf *b, const char *p, size_t n) {
   b->len += n;
 }
 
+/* the string at idx (n bytes at p) becomes the queue's content; 0 when the queue is not empty */
+static int buf_borrow(lua_State *L, lt_stream *s, int idx, const char *p, size_t n) {
+  lt_buf *b = &s->out;
+  lua_pushvalue(L, idx);
+  /* first: growing the registry may run a finalizer, which may write or close */
+  int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  if (ref <= 0 || s->closed || s->in_ssl || s->held.len > s->held.head || b->len > b->head || b->ref > 0) {
+    luaL_unref(L, LUA_REGISTRYINDEX, ref);
+    return 0;
+  }
+  free(b->data);
+  b->data = (char *)p;
+  b->head = 0;
+  b->len = n;
+  b->cap = 0;
+  b->ref = ref;
+  return 1;
+}
+
 void lt_buf_consume(lt_buf *b, size_t n) {
   b->head += n;
   if (b->head == b->len) {
+    if (b->ref > 0) {
+      buf_unborrow(b);
+      return;
+    }
     b->head = b->len = 0;
     if (b->cap > 4 * LT_CHUNK) {   /* an idle socket keeps no big buffer */
       free(b->data);
@@ -56,6 +108,10 @@ void lt_buf_consume(lt_buf *b, size_t n) {
 }
 
 static void buf_free(lt_buf *b) {
+  if (b->ref > 0) {
+    buf_unborrow(b);
+    return;
+  }
   free(b->data);
   b->data = NULL;
   b->head = b->len = b->cap = 0;
@@ -106,6 +162,9 @@ void lt_stream_flushed(lt_stream *s) {
     s->notify_drain = 0;
     lt_stream_emit(s, "drain");
     if (s->closed) return;
+    /* written from a 'drain' listener (the last bytes, then end()): they
+       go out first, and the next flush, which is already due, ends */
+    if (s->out.len > s->out.head || s->held.len > s->held.head) return;
   }
   if (s->shut_req && !s->shut_done && s->tls_state != TLS_HANDSHAKE) {
     s->shut_done = 1;
@@ -328,7 +387,9 @@ static int stream_write(lua_State *L) {
   }
   /* while OpenSSL is writing from the queue, the queue must not move:
      what is written then waits aside until the call returns */
-  if (n > 0) buf_append(s->in_ssl || s->held.len > s->held.head ? &s->held : &s->out, p, n);
+  int aside = s->in_ssl || s->held.len > s->held.head;
+  if (n > 0 && (aside || n < BORROW_MIN || !buf_borrow(L, s, 2, p, n)))
+    buf_append(aside ? &s->held : &s->out, p, n);
   if (lua_toboolean(L, 3)) s->notify_drain = 1;
   mark_dirty(s);
   lt_stream_update(s);

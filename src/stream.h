@@ -17,6 +17,7 @@
 typedef struct {
   char *data;
   size_t head, len, cap;        /* pending bytes are data[head..len) */
+  int ref;                      /* > 0: data is a Lua string's bytes, held by this registry ref */
 } lt_buf;
 
 enum { TLS_NONE, TLS_HANDSHAKE, TLS_OPEN };
@@ -89,6 +90,7 @@ void lt_stream_flushed(lt_stream *s);
 void lt_stream_hold(lt_stream *s);
 void lt_stream_release_hold(lt_stream *s);
 void lt_buf_consume(lt_buf *b, size_t n);
+void lt_buf_own(lt_buf *b);
 
 enum { CERT_IDLE, CERT_RUNNING, CERT_DONE, CERT_FAILED };
 

@@ -175,6 +175,7 @@ static void flight_hold(BIO *b, int hold) { ((flight_data *)BIO_get_data(b))->ho
 /* s->out: n bytes put in at the head, after the bytes that go out as they are */
 static void out_insert_plain(lt_stream *s, const char *p, size_t n) {
   lt_buf *o = &s->out;
+  lt_buf_own(o);   /* its old data is freed below */
   size_t pending = o->len - o->head;
   char *data = malloc(pending + n > 0 ? pending + n : 1);
   if (data == NULL) abort();   /* as the write queue's own growth does */
