@@ -15,6 +15,8 @@ tls.DEFAULT_MAX_VERSION = 'TLSv1.3'
 tls.DEFAULT_CIPHERS = secure_context.CORE_CIPHERS
 tls.DEFAULT_ECDH_CURVE = 'auto'
 
+tls._traceTls = false   -- --trace-tls; read by every connection, so a field of its own
+
 ---------------------------------------------------------------------------
 -- SecureContext
 ---------------------------------------------------------------------------
