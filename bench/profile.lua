@@ -1,12 +1,13 @@
 -- Instruction counts and system calls per operation, luatls against nginx on the
 -- same scenario. Wall-clock figures move with the machine's load; instructions
 -- counted by callgrind do not.
---   build/luatls bench/profile.lua callgrind req|hs [luatls nginx]
---   build/luatls bench/profile.lua strace req|hs [luatls nginx]
+--   build/luatls bench/profile.lua callgrind req|hs|resume [luatls nginx]
+--   build/luatls bench/profile.lua strace req|hs|resume [luatls nginx]
 -- callgrind: the server runs under valgrind with instrumentation off until the
 -- load starts, and off again before it stops, so the profile holds the load
 -- alone; prints instructions per request (req: curl, one keep-alive connection)
--- or per full TLS 1.3 ECDSA handshake (hs: openssl s_time -new) and leaves
+-- or per full TLS 1.3 ECDSA handshake (hs: openssl s_time -new) or resumed TLS
+-- 1.2 one (resume: openssl s_time -reuse -tls1_2) and leaves
 -- bench/results/callgrind.<server>.<scenario>.out for callgrind_annotate.
 -- strace: strace -c -f attached during the same load; system calls per operation.
 local cp = require('child_process')
@@ -29,7 +30,13 @@ local function out_file(name) return ('bench/results/callgrind.%s.%s.out'):forma
 
 local function wrap(name)
   if TOOL ~= 'callgrind' then return {} end
-  return { 'valgrind', '--tool=callgrind', '--instr-atstart=no', '--callgrind-out-file=' .. out_file(name) }
+  local argv = { 'valgrind', '--tool=callgrind', '--instr-atstart=no', '--callgrind-out-file=' .. out_file(name) }
+  -- PROFILE_SIM=1: also simulate caches and branch prediction (slower), for what
+  -- instruction counts alone cannot show: cache misses and mispredicted branches
+  if os.getenv('PROFILE_SIM') == '1' then
+    argv[#argv + 1], argv[#argv + 2] = '--cache-sim=yes', '--branch-sim=yes'
+  end
+  return argv
 end
 
 local function start(name)
@@ -72,13 +79,29 @@ local function load(port, secs, n)
   return made
 end
 
--- the Ir total of a callgrind dump
+-- the Ir total of a callgrind dump; and every event's total, by name
 local function totals(file)
-  local total
+  local events, values = {}, nil
   for line in io.lines(file) do
-    total = line:match('^summary:%s*(%d+)') or line:match('^totals:%s*(%d+)') or total
+    local ev = line:match('^events:%s*(.+)')
+    if ev then for n in ev:gmatch('%S+') do events[#events + 1] = n end end
+    local v = line:match('^summary:%s*(.+)') or line:match('^totals:%s*(.+)')
+    if v then values = v end
   end
-  return tonumber(total)
+  local all, i = {}, 0
+  for n in values:gmatch('%d+') do i = i + 1; all[events[i] or i] = tonumber(n) end
+  return all.Ir or all[1], all, events
+end
+
+-- with PROFILE_SIM=1: the simulated events per operation, on one line
+local function sim_line(file, n)
+  local _, all, events = totals(file)
+  if #events < 2 then return '' end
+  local parts = {}
+  for _, k in ipairs(events) do
+    if k ~= 'Ir' then parts[#parts + 1] = ('%s %.0f'):format(k, all[k] / n) end
+  end
+  return '\n          ' .. table.concat(parts, ', ')
 end
 
 local function dumps(name)
@@ -99,8 +122,8 @@ local function callgrind(name, child, port)
     local n = load(port)
     run('callgrind_control', { '-d', tostring(child.pid) })
     local f = dumps(name)[1]
-    print(('%-7s %s: %d %s handshakes, %.0f instructions each  (%s)'):format(name, WHAT, n,
-      WHAT == 'hs' and 'full' or 'resumed', totals(f) / n, f))
+    print(('%-7s %s: %d %s handshakes, %.0f instructions each  (%s)%s'):format(name, WHAT, n,
+      WHAT == 'hs' and 'full' or 'resumed', totals(f) / n, f, sim_line(f, n)))
   else
     local n1 = load(port, nil, 200)
     run('callgrind_control', { '-d', tostring(child.pid) })
