@@ -96,6 +96,38 @@ describe('net.Server', function()
 end)
 
 describe('net.Socket', function()
+  it('a method replaced on net.Socket reaches plain and TLS sockets; net.Socket holds its inherited methods', function()
+    local tls = require('tls')
+    local Readable = require('stream').Readable
+    -- net.Socket's own copy of an inherited method, taken when net was loaded
+    assert.equal(Readable.pipe, rawget(net.Socket, 'pipe'))
+    assert.equal(require('events').listenerCount, rawget(net.Socket, 'listenerCount'))
+    local original = net.Socket.setKeepAlive
+    local seen = {}
+    net.Socket.setKeepAlive = function(self, ...)
+      seen[#seen + 1] = getmetatable(self).__name
+      return original(self, ...)
+    end
+    local ok, err = pcall(H.run, 3000, function(done)
+      local server = tls.createServer(H.tls_options(), function(s)
+        s:setKeepAlive(true)
+        s:destroy()
+      end)
+      server:listen(0, '127.0.0.1', function()
+        local c = tls.connect({ port = server:address().port, host = '127.0.0.1', rejectUnauthorized = false })
+        c:on('error', function() end)
+        c:on('close', function()
+          local p
+          p = net.connect(server:address().port, '127.0.0.1', function() p:setKeepAlive(true); p:destroy() end)
+          p:on('close', function() server:close(done) end)
+        end)
+      end)
+    end)
+    net.Socket.setKeepAlive = original
+    assert(ok, err)
+    assert.same({ 'TLSSocket', 'Socket' }, seen)
+  end)
+
   it("an accepted socket's addresses are both ends as its client sees them, on one address, on ::1 and on every address", function()
     local seen = {}
     local function check(host, connect_to, k)
