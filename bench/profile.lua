@@ -127,7 +127,7 @@ local function callgrind(name, child, port)
   else
     local n1 = load(port, nil, 200)
     run('callgrind_control', { '-d', tostring(child.pid) })
-    local n2 = load(port, nil, 1200)
+    local n2 = load(port, nil, 6200)   -- long enough to hold whole cycles of the collector
     run('callgrind_control', { '-d', tostring(child.pid) })
     local files = dumps(name)
     table.sort(files)
