@@ -838,4 +838,10 @@ function TLSSocket:_secureServer()
   server_secure(self)
 end
 
+-- The C handle looks up each event in this table: the handlers a TLS socket
+-- shares with net.Socket are copied in, found without a second lookup
+for k, v in pairs(net.Socket._handlers) do
+  if rawget(handlers, k) == nil then handlers[k] = v end
+end
+
 return tls
