@@ -41,7 +41,11 @@ function Object._ownMethods(cls)
   local anc = mt and mt.__index
   while type(anc) == 'table' do
     for k, v in pairs(anc) do
-      if type(v) == 'function' and rawget(cls, k) == nil then rawset(cls, k, v) end
+      -- not metamethods: in cls, the instances' metatable, one would take effect
+      if type(v) == 'function' and rawget(cls, k) == nil
+        and not (type(k) == 'string' and k:sub(1, 2) == '__') then
+        rawset(cls, k, v)
+      end
     end
     mt = getmetatable(anc)
     anc = mt and mt.__index
