@@ -35,6 +35,12 @@ local function session(steps, finish, extra_env)
     advance()
   end)
   child.steps_left = function() return #steps - i + 1 end
+  -- for a session that times out: where it stopped and what it had shown
+  child.where = function()
+    local step = steps[i]
+    local waiting_for = step and (step.expect and ('expect %q'):format(step.expect) or ('send %q'):format(step.send))
+    return ('step %d of %d (%s); the output ends with %q'):format(i, #steps, tostring(waiting_for), seen:sub(-400))
+  end
   return child
 end
 
@@ -42,11 +48,11 @@ local function line(text) return { send = text .. '\r' } end
 local function expect(text) return { expect = text } end
 
 local function run_session(steps, extra_env)
-  local code, out, left
-  H.run(20000, function(done)
-    local child
+  local code, out, left, child
+  local ok, err = pcall(H.run, 20000, function(done)
     child = session(steps, function(c, o) code, out, left = c, o, child.steps_left(); done() end, extra_env)
   end)
+  if not ok then error(tostring(err) .. (child and ('\n' .. child.where()) or ''), 0) end
   return code, out, left
 end
 
