@@ -194,10 +194,19 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
   lua_error(L);
 }
 
-static void interrupt_lua(void) {
-  /* lua.c's way: the next Lua instruction raises */
+/*
+** A line that runs is stopped at once, lua.c's way: the next Lua instruction
+** raises. A callback (a timer, a socket's listener, a nextTick) is stopped
+** only if it is still running STOP_AFTER instructions later: a Ctrl-C that
+** lands in the short callbacks that run between the REPL's own code and the
+** loop's wait is meant for the prompt, and before_wait hands it there.
+*/
+#define STOP_AFTER 100000
+
+static void interrupt_lua(int now) {
   armed = 1;
-  lua_sethook(lt_state(), stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+  if (now) lua_sethook(lt_state(), stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+  else lua_sethook(lt_state(), stop_hook, LUA_MASKCOUNT, STOP_AFTER);
 }
 
 /*
@@ -212,7 +221,7 @@ static void on_sigint(int sig) {
     sigint_pending = 1;
     ev_async_send(lt_loop, &sigint_w);
   } else {
-    interrupt_lua();
+    interrupt_lua(evaluating);
   }
 }
 
