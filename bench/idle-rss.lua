@@ -117,14 +117,7 @@ local function massif(n, names)
         argv[#argv + 1], argv[#argv + 2] = arg[-1], 'bench/servers/idle.lua'
         child = cp.spawn('taskset', argv)
         child.stderr:on('data', function() end)
-        port = steps.await(function(k)
-          local seen = ''
-          child.stdout:on('data', function(d)
-            seen = seen .. d
-            local p = seen:match('PORT (%d+)')
-            if p then k(tonumber(p)) end
-          end)
-        end)
+        port = steps.port_of(child)
       end
       steps.sleep(500)
       local before, after = 'bench/results/massif.' .. name .. '.0', 'bench/results/massif.' .. name .. '.' .. n

@@ -47,15 +47,7 @@ local function start(name)
   argv[#argv + 1] = 'ecdsa'
   local child = cp.spawn('taskset', argv)
   child.stderr:on('data', function() end)
-  local port = await(function(k)
-    local buf = ''
-    child.stdout:on('data', function(d)
-      buf = buf .. d
-      local p = buf:match('PORT (%d+)')
-      if p then k(tonumber(p)) end
-    end)
-  end)
-  return child, port
+  return child, steps.port_of(child)
 end
 
 -- the load; returns how many operations it made

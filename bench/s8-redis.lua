@@ -24,15 +24,7 @@ end
 
 local function server(args)
   local child = cp.spawn('taskset', { '-c', '0', arg[-1], 'bench/servers/fleet.lua', table.unpack(args) })
-  local port = await(function(k)
-    local buf = ''
-    child.stdout:on('data', function(d)
-      buf = buf .. d
-      local p = buf:match('PORT (%d+)')
-      if p then k(tonumber(p)) end
-    end)
-  end)
-  return child, port
+  return child, steps.port_of(child)
 end
 
 local function stop(child)

@@ -32,6 +32,18 @@ function M.run(cmd, args, options)
   end)
 end
 
+-- waits for the "PORT <n>" line a bench server prints once it listens; returns n
+function M.port_of(child)
+  return M.await(function(k)
+    local buf = ''
+    child.stdout:on('data', function(d)
+      buf = buf .. d
+      local p = buf:match('PORT (%d+)')
+      if p then k(tonumber(p)) end
+    end)
+  end)
+end
+
 -- runs main(...) as the script's one coroutine
 function M.main(main, ...)
   local co = coroutine.create(main)
