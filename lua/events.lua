@@ -28,6 +28,10 @@ local function check_listener(fn)
   end
 end
 
+local function max_listeners(self)
+  return rawget(self, '_maxListeners') or EventEmitter.defaultMaxListeners
+end
+
 -- Lists are replaced, never changed in place, so emit can walk one safely.
 local function add(self, name, fn, prepend)
   if type(fn) ~= 'function' then check_listener(fn) end
@@ -46,10 +50,7 @@ local function add(self, name, fn, prepend)
   evs[name] = list
   local hook = self._onListener
   if hook then hook(self, name) end
-  -- a first listener can only pass a limit below 1
-  local n = #list
-  if n == 1 and not rawget(self, '_maxListeners') and EventEmitter.defaultMaxListeners >= 1 then return self end
-  local max = self:getMaxListeners()
+  local n, max = #list, max_listeners(self)
   if max > 0 and n > max and not rawget(self, '_warned_' .. tostring(name)) then
     rawset(self, '_warned_' .. tostring(name), true)
     io.stderr:write(('(luatls) MaxListenersExceededWarning: Possible EventEmitter memory leak detected. '
@@ -77,6 +78,19 @@ EventEmitter.addListener = EventEmitter.on
 function EventEmitter:prependListener(name, fn) return add(self, name, fn, true) end
 function EventEmitter:once(name, fn) return add(self, name, wrap_once(self, name, fn), false) end
 function EventEmitter:prependOnceListener(name, fn) return add(self, name, wrap_once(self, name, fn), true) end
+
+-- on(name, list[1]) where list is a one-listener list that many emitters share
+-- (a server's listener on each of its sockets): an emitter that has no
+-- listener for name yet takes the list itself instead of a copy, which is safe
+-- since lists are never changed in place
+function EventEmitter:_onShared(name, list)
+  local evs = rawget(self, '_events') or events(self)
+  if evs[name] ~= nil or evs.newListener then return add(self, name, list[1], false) end
+  evs[name] = list
+  local hook = self._onListener
+  if hook then hook(self, name) end
+  return self
+end
 
 function EventEmitter:removeListener(name, fn)
   local evs = events(self)
@@ -160,8 +174,6 @@ function EventEmitter:setMaxListeners(n)
   return self
 end
 
-function EventEmitter:getMaxListeners()
-  return rawget(self, '_maxListeners') or EventEmitter.defaultMaxListeners
-end
+EventEmitter.getMaxListeners = max_listeners
 
 return EventEmitter

@@ -740,9 +740,7 @@ end
 -- rather than ending the process (a client that resets its connection).
 local function server_socket_error() end
 
--- Every accepted socket starts with this same one-listener list: lists are
--- replaced, never changed in place (events.lua), so sharing it is safe, and an
--- idle connection does not keep a list of its own.
+-- every accepted socket starts with this same list (EventEmitter:_onShared)
 local SERVER_SOCKET_ERROR = { server_socket_error }
 
 function Server:_makeSocket(handle)
@@ -757,9 +755,7 @@ function Server:_makeSocket(handle)
   s._server = self
   s._tlsServed = true   -- emit('connection', s) does not serve it again
   s._context = self._context
-  local evs = rawget(s, '_events')
-  if evs and evs.error == nil and not evs.newListener then evs.error = SERVER_SOCKET_ERROR
-  else s:on('error', server_socket_error) end
+  s:_onShared('error', SERVER_SOCKET_ERROR)
   local ok, err = pcall(start_server_socket, self, s)
   if not ok then
     s:destroy()
