@@ -24,6 +24,7 @@
 
 #define SERVER_MT "luatls.Server"
 #define ACCEPT_BATCH 64
+
 typedef struct {
   lt_handle h;
   int fd;
@@ -404,9 +405,7 @@ static lt_server *checkserver(lua_State *L) {
 }
 
 static int make_stream_protected(lua_State *L) {
-  lt_stream *s = lt_stream_new(L, (int)lua_tointeger(L, 1));
-  s->is_socket = 1;
-  accepting.s = s;
+  lt_stream_new(L, (int)lua_tointeger(L, 1))->is_socket = 1;
   return 1;
 }
 
@@ -427,11 +426,11 @@ static void emit_connection(lt_server *srv, int fd) {
   lua_pushcfunction(L, make_stream_protected);
   lua_pushinteger(L, fd);
   if (lt_pcall(L, 1, 1) != LUA_OK) {
-    accepting.s = NULL;
     close(fd);
     lua_pop(L, 1);
     return;
   }
+  accepting.s = lua_touserdata(L, -1);
   lt_emit_n(&srv->h, "connection", NULL, NULL, 1);   /* unheard, the stream's finalizer closes fd */
   accepting.s = NULL;
 }

@@ -61,6 +61,14 @@ function M.out_of_range(name, range, value, what)
     { option = name }, 'RangeError')
 end
 
+-- the words of a range, only once a value is refused
+local function range_of(min, max)
+  return min and max and ('>= %s && <= %s'):format(repr(min), repr(max))
+    or min and ('>= ' .. repr(min)) or max and ('<= ' .. repr(max)) or nil
+end
+
+local NO_OPTS = {}
+
 -- Every number a script hands the API goes through here: NaN and the
 -- infinities pass no comparison, so a check like `ms < 0` lets them through to
 -- libev (which asserts) or to a limit that then never applies. Raises unless v
@@ -73,14 +81,6 @@ end
 --   inf       +inf passes, for a limit where it means "none" (setMaxListeners)
 --   code      Node's code where it has another one for this argument
 --             (ERR_INVALID_ARG_VALUE for highWaterMark)
--- the words of a range, only once a value is refused
-local function range_of(min, max)
-  return min and max and ('>= %s && <= %s'):format(repr(min), repr(max))
-    or min and ('>= ' .. repr(min)) or max and ('<= ' .. repr(max)) or nil
-end
-
-local NO_OPTS = {}
-
 function M.check_number(name, v, min, max, opts)
   opts = opts or NO_OPTS
   if v == nil and opts.optional then return nil end
