@@ -148,6 +148,7 @@ local function strace(name, child, port)
 end
 
 steps.main(function()
+  os.execute('mkdir -p bench/results')
   for _, name in ipairs(names) do
     local child, port = start(name)
     if TOOL == 'callgrind' then callgrind(name, child, port) else strace(name, child, port) end

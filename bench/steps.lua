@@ -32,16 +32,27 @@ function M.run(cmd, args, options)
   end)
 end
 
--- waits for the "PORT <n>" line a bench server prints once it listens; returns n
+-- waits for the "PORT <n>" line a bench server prints once it listens; returns n.
+-- A server that exits first is an error that quotes what it wrote on stderr
+-- (a bench that waited on it would otherwise end with its loop, silently).
 function M.port_of(child)
-  return M.await(function(k)
+  local errs = {}
+  local function keep(d) errs[#errs + 1] = d end
+  child.stderr:on('data', keep)
+  local port, code = M.await(function(k)
     local buf = ''
     child.stdout:on('data', function(d)
       buf = buf .. d
       local p = buf:match('PORT (%d+)')
       if p then k(tonumber(p)) end
     end)
+    child:on('exit', function(c) k(nil, c) end)
   end)
+  if not port then
+    error(('server exited (%s) before listening: %s'):format(tostring(code), table.concat(errs)), 2)
+  end
+  child.stderr:removeListener('data', keep)
+  return port
 end
 
 -- runs main(...) as the script's one coroutine
