@@ -16,13 +16,12 @@ for _, a in ipairs(arg) do
 end
 local RUNS = 3
 local SECS = QUICK and 1 or 3
-local TICK_MS = 10   -- /proc clock ticks (USER_HZ 100)
 local node_version   -- `node --version`, asked when the run starts
 
 package.path = 'bench/?.lua;' .. package.path
 local steps = require('steps')
 local anchors = require('anchors')
-local await, sleep, run = steps.await, steps.sleep, steps.run
+local await, sleep, run, cpu_ms = steps.await, steps.sleep, steps.run, steps.cpu_ms
 
 -- the servers, in the table's order; anchors have no Lua or JavaScript twin
 local SERVERS = { 'luatls', 'node', 'nginx', 's_server' }
@@ -66,12 +65,6 @@ local function stop(child)
   anchors.clean(child)
 end
 
-local function cpu_ms(pid)
-  local stat = fs.readFileSync('/proc/' .. pid .. '/stat')
-  local f = {}
-  for x in stat:match('%) (.*)$'):gmatch('%S+') do f[#f + 1] = x end
-  return (tonumber(f[12]) + tonumber(f[13])) * TICK_MS
-end
 
 local function rss_kib(pid)
   return tonumber(fs.readFileSync('/proc/' .. pid .. '/status'):match('VmRSS:%s*(%d+)'))

@@ -34,13 +34,7 @@ end
 local CORES = cores()
 local WORKERS = tonumber(process.env.WORKERS) or CORES
 
-local function cpu_ms(pid)
-  local ok, stat = pcall(fs.readFileSync, '/proc/' .. pid .. '/stat')
-  if not ok then return 0 end
-  local f = {}
-  for x in stat:match('%) (.*)$'):gmatch('%S+') do f[#f + 1] = x end
-  return (tonumber(f[12]) + tonumber(f[13])) * TICK_MS
-end
+local cpu_ms = steps.cpu_ms
 
 -- CPU of this process's children that have been reaped: the clients, once they ended
 local function children_ms()

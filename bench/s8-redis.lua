@@ -12,15 +12,9 @@ local steps = require('steps')
 local await, run = steps.await, steps.run
 
 local N = arg[1] == 'quick' and 300 or 2000
-local TICK_MS = 10
 local ca = fs.readFileSync('certs/ca-cert.pem')
 
-local function cpu_ms(pid)
-  local stat = fs.readFileSync('/proc/' .. pid .. '/stat')
-  local f = {}
-  for x in stat:match('%) (.*)$'):gmatch('%S+') do f[#f + 1] = x end
-  return (tonumber(f[12]) + tonumber(f[13])) * TICK_MS
-end
+local cpu_ms = steps.cpu_ms
 
 local function server(args)
   local child = cp.spawn('taskset', { '-c', '0', arg[-1], 'bench/servers/fleet.lua', table.unpack(args) })
