@@ -65,7 +65,6 @@ local function stop(child)
   anchors.clean(child)
 end
 
-
 local function rss_kib(pid)
   return tonumber(fs.readFileSync('/proc/' .. pid .. '/status'):match('VmRSS:%s*(%d+)'))
 end

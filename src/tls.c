@@ -271,12 +271,6 @@ static void handshake(lt_stream *s) {
 }
 
 /*
-** The error queue is cleared before a run of calls, not before each: a call
-** that succeeds adds nothing to it (nginx clears once per read and per write
-** the same way), and each clearing costs several hundred instructions in
-** OpenSSL 3.0. It is cleared again after Lua has run ('data').
-*/
-/*
 ** Whether the fd had nothing more when SSL_read last read it: with
 ** read-ahead, OpenSSL asks the socket for all the room in its 64 KiB buffer,
 ** so a read that brought less than a full record's worth found the kernel
@@ -286,13 +280,18 @@ static void handshake(lt_stream *s) {
 ** watcher again (not so for the prefix BIO of an upgraded socket, which holds
 ** bytes the fd will not announce).
 */
-static int fd_drained(lt_stream *s, uint64_t before) {
-  BIO *r = SSL_get_rbio(s->ssl);
+static int fd_drained(lt_stream *s, BIO *r, uint64_t before) {
   uint64_t got = BIO_number_read(r) - before;
   return got > 0 && got < SSL3_RT_MAX_PLAIN_LENGTH && !SSL_has_pending(s->ssl)
       && SSL_get_read_ahead(s->ssl) && BIO_method_type(r) == BIO_TYPE_SOCKET;
 }
 
+/*
+** The error queue is cleared before a run of calls, not before each: a call
+** that succeeds adds nothing to it (nginx clears once per read and per write
+** the same way), and each clearing costs several hundred instructions in
+** OpenSSL 3.0. It is cleared again after Lua has run ('data').
+*/
 static void tls_read(lt_stream *s) {
   size_t used = 0;
   int chunks = 0, clean = 0;
@@ -300,7 +299,8 @@ static void tls_read(lt_stream *s) {
     if (!clean) clear_errors();
     clean = 1;
     errno = 0;
-    uint64_t before = BIO_number_read(SSL_get_rbio(s->ssl));
+    BIO *rbio = SSL_get_rbio(s->ssl);
+    uint64_t before = BIO_number_read(rbio);
     LT_SSL_ENTER(s);
     int n = SSL_read(s->ssl, lt_readbuf + used, (int)(LT_CHUNK - used));
     int sys = errno, e = n > 0 ? SSL_ERROR_NONE : SSL_get_error(s->ssl, n);
@@ -308,8 +308,8 @@ static void tls_read(lt_stream *s) {
     if (s->closed || hook_failed(s)) return;
     if (n > 0) {
       used += (size_t)n;
-      if (used < LT_CHUNK && !fd_drained(s, before)) continue;
       if (used < LT_CHUNK) {
+        if (!fd_drained(s, rbio, before)) continue;
         s->read_wants_write = 0;
         lt_stream_emit_data(s, used);
         return;
